@@ -1,0 +1,1 @@
+//! Azure Container Registry management and data-plane authentication.

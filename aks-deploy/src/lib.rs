@@ -1,0 +1,1 @@
+//! Typed values for the goharbor/harbor Helm chart, Kubernetes manifests, helm and AKS.

@@ -1,0 +1,1 @@
+//! Code generated from Harbor's swagger by `cargo xtask codegen`.
