@@ -1,5 +1,6 @@
 //! Development tasks of the harbor-azure workspace: `cargo xtask <task>`.
 
+mod bench;
 mod ci;
 mod test;
 
@@ -20,6 +21,12 @@ enum Task {
     Test,
     /// Run the CI checks: fmt, clippy, codegen check, docs, then `test`.
     Ci,
+    /// Run the benchmarks recorded in BENCHMARKS.md.
+    Bench {
+        /// Which benchmark to run.
+        #[arg(value_enum, default_value = "all")]
+        which: bench::Which,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -27,6 +34,7 @@ fn main() -> anyhow::Result<()> {
     match cli.task {
         Task::Test => test::run(),
         Task::Ci => ci::run(),
+        Task::Bench { which } => bench::run(which),
     }
 }
 
@@ -37,6 +45,15 @@ fn workspace_root() -> PathBuf {
         .parent()
         .expect("xtask lives one level below the workspace root")
         .to_path_buf()
+}
+
+/// Returns the folder of pinned upstream specs: `$HARBOR_AZURE_SPECS`, else `../shared/specs`
+/// beside the workspace.
+fn specs_dir() -> PathBuf {
+    match std::env::var_os("HARBOR_AZURE_SPECS") {
+        Some(dir) => PathBuf::from(dir),
+        None => workspace_root().join("../shared/specs"),
+    }
 }
 
 /// Runs `program` with `args` in the workspace root and fails when it exits non-zero.

@@ -1,0 +1,105 @@
+//! Build cost: `harbor-client` rebuilt alone (dependencies already built), debug and release, next
+//! to the crates.io `harbor-api` 2.0.0 crate built the same way.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+
+/// Version of the crates.io crate measured for comparison.
+const HARBOR_API_VERSION: &str = "2.0.0";
+
+/// Number of timed rebuilds per crate and profile; the median is reported.
+const RUNS: usize = 3;
+
+pub(crate) fn run(out: &Path) -> anyhow::Result<()> {
+    let target = out.join("build-target");
+    let workspace = crate::workspace_root();
+    let comparison = prepare_comparison_project(out)?;
+
+    let mut rows = Vec::new();
+    for release in [false, true] {
+        let ours = median_rebuild(&workspace, &target, "harbor-client", release)?;
+        let theirs = median_rebuild(&comparison, &target, "harbor-api", release)?;
+        rows.push((release, ours, theirs));
+    }
+
+    let mut report = String::new();
+    report.push_str(&format!(
+        "Build cost, `cargo xtask bench build` on {}: median of {RUNS} rebuilds of the crate alone \
+         after `cargo clean -p CRATE`, dependencies already built.\n\n",
+        super::machine_description()
+    ));
+    report.push_str("| profile | harbor-client | harbor-api 2.0.0 (crates.io) | ratio |\n");
+    report.push_str("| --- | --- | --- | --- |\n");
+    for (release, ours, theirs) in rows {
+        report.push_str(&format!(
+            "| {} | {:.1} s | {:.1} s | {:.2} |\n",
+            if release { "release" } else { "debug" },
+            ours.as_secs_f64(),
+            theirs.as_secs_f64(),
+            ours.as_secs_f64() / theirs.as_secs_f64(),
+        ));
+    }
+    println!("{report}");
+    std::fs::write(out.join("build-cost.md"), report)?;
+    Ok(())
+}
+
+/// Writes a one-dependency project on `harbor-api` so it is built with the same toolchain.
+fn prepare_comparison_project(out: &Path) -> anyhow::Result<std::path::PathBuf> {
+    let dir = out.join("harbor-api-build");
+    std::fs::create_dir_all(dir.join("src"))?;
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"harbor-api-build\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\
+             publish = false\n\n[dependencies]\nharbor-api = \"={HARBOR_API_VERSION}\"\n\n\
+             [workspace]\n"
+        ),
+    )?;
+    std::fs::write(dir.join("src/lib.rs"), "pub use harbor_api;\n")?;
+    Ok(dir)
+}
+
+/// Builds `package` once with its dependencies, then times `RUNS` rebuilds of the package alone.
+fn median_rebuild(
+    project: &Path,
+    target: &Path,
+    package: &str,
+    release: bool,
+) -> anyhow::Result<Duration> {
+    let cargo = |args: &[&str]| -> anyhow::Result<()> {
+        let mut command = Command::new("cargo");
+        command
+            .args(args)
+            .arg("--package")
+            .arg(package)
+            .env("CARGO_TARGET_DIR", target)
+            .current_dir(project);
+        if release {
+            command.arg("--release");
+        }
+        let status = command
+            .status()
+            .with_context(|| format!("failed to start cargo {}", args.join(" ")))?;
+        anyhow::ensure!(
+            status.success(),
+            "cargo {} -p {package} failed",
+            args.join(" ")
+        );
+        Ok(())
+    };
+
+    cargo(&["build"])?;
+    let mut times = Vec::with_capacity(RUNS);
+    for _ in 0..RUNS {
+        cargo(&["clean"])?;
+        let start = Instant::now();
+        cargo(&["build"])?;
+        times.push(start.elapsed());
+    }
+    times.sort();
+    Ok(times[RUNS / 2])
+}
