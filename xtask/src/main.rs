@@ -2,6 +2,7 @@
 
 mod bench;
 mod ci;
+mod prism;
 mod test;
 
 use std::path::PathBuf;

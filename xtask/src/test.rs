@@ -1,8 +1,44 @@
-//! `cargo xtask test`: runs every test of the workspace.
+//! `cargo xtask test`: installs and starts on 127.0.0.1 what the tests need, runs every test of
+//! the workspace, then stops what it started.
 
-use crate::run_command;
+use std::process::Command;
+
+use anyhow::Context;
+
+use crate::prism;
 
 pub(crate) fn run() -> anyhow::Result<()> {
-    run_command("cargo", &["test", "--workspace", "--all-targets"])?;
-    run_command("cargo", &["test", "--workspace", "--doc"])
+    let root = crate::workspace_root();
+    let cache = root.join("target/xtask-cache");
+    std::fs::create_dir_all(&cache)?;
+    let mut env: Vec<(String, String)> = Vec::new();
+
+    // Contract suite: Prism mocking the pinned Harbor swagger.
+    let prism_binary = prism::install(&cache.join("prism"))?;
+    let mock_spec = cache.join("harbor-swagger-for-prism.json");
+    prism::adapt_spec(&crate::specs_dir().join("harbor/swagger.yaml"), &mock_spec)?;
+    let mock = prism::Mock::start(&prism_binary, &mock_spec, &cache.join("prism.log"))?;
+    env.push(("HARBOR_AZURE_PRISM_URL".to_owned(), mock.url.clone()));
+
+    let result = cargo_test(&env);
+    drop(mock);
+    result
+}
+
+/// Runs the unit, integration and doc tests of the workspace with `env` set.
+fn cargo_test(env: &[(String, String)]) -> anyhow::Result<()> {
+    for args in [
+        &["test", "--workspace", "--all-targets"][..],
+        &["test", "--workspace", "--doc"][..],
+    ] {
+        eprintln!("xtask: running cargo {}", args.join(" "));
+        let status = Command::new("cargo")
+            .args(args)
+            .envs(env.iter().map(|(key, value)| (key, value)))
+            .current_dir(crate::workspace_root())
+            .status()
+            .context("failed to start cargo")?;
+        anyhow::ensure!(status.success(), "cargo {} failed", args.join(" "));
+    }
+    Ok(())
 }
