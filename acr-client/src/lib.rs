@@ -1,1 +1,3 @@
 //! Azure Container Registry management and data-plane authentication.
+
+pub mod arm;
