@@ -1,136 +1,154 @@
-//! The Harbor client and its transport.
+//! The Harbor client and the `execute_*` methods that generated operations call.
 
+use std::fmt;
 use std::sync::Arc;
 
+use bytes::Bytes;
+use http::header::LOCATION;
 use serde::de::DeserializeOwned;
 
-use crate::request::Body;
-use crate::{Error, Page, Request};
+use crate::auth::Credentials;
+use crate::builder::ClientBuilder;
+use crate::error::Operation;
+use crate::retry::{RetryPolicy, SharedSleeper};
+use crate::transport::header_str;
+use crate::{Created, Error, Page, Request};
 
-/// A Harbor API client. Cheap to clone.
-#[derive(Debug, Clone)]
+/// A Harbor API client. Cheap to clone; clones share connections.
+///
+/// `Debug` never shows the password or token.
+#[derive(Clone)]
 pub struct Client {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
-#[derive(Debug)]
-struct Inner {
-    http: reqwest::Client,
-    base: url::Url,
+pub(crate) struct Inner {
+    pub(crate) http: reqwest::Client,
+    /// Base URL with any path prefix and no trailing slash, for example `https://h/harbor`.
+    pub(crate) base: url::Url,
+    /// Precomputed `Authorization` header, marked sensitive.
+    pub(crate) authorization: Option<http::HeaderValue>,
+    /// Kept for `Debug` only, which redacts the secret.
+    pub(crate) credentials: Option<Credentials>,
+    pub(crate) accept_invalid_certs: bool,
+    pub(crate) retry_policy: RetryPolicy,
+    pub(crate) sleeper: SharedSleeper,
 }
 
-/// Response of a create operation that returns no body.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Created {
-    /// Value of the `Location` header, if Harbor sent one.
-    pub location: Option<String>,
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base.as_str())
+            .field("credentials", &self.inner.credentials)
+            .field("accept_invalid_certs", &self.inner.accept_invalid_certs)
+            .field("retry_policy", &self.inner.retry_policy)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Client {
-    /// Creates a client for the Harbor at `base` (for example `https://harbor.example.test`).
-    pub fn new(base: url::Url) -> Self {
-        Self {
-            inner: Arc::new(Inner {
-                http: reqwest::Client::new(),
-                base,
-            }),
-        }
+    /// Starts building a client for the Harbor at `base_url`, for example
+    /// `https://harbor.example.test` or `https://example.test/harbor` behind a path prefix.
+    ///
+    /// The client adds `/api/v2.0` to every request path.
+    ///
+    /// ```no_run
+    /// use harbor_client::{Client, Credentials};
+    /// use secrecy::SecretString;
+    ///
+    /// # fn main() -> Result<(), harbor_client::Error> {
+    /// let password = SecretString::from(std::env::var("HARBOR_PASSWORD").unwrap_or_default());
+    /// let client = Client::builder("https://harbor.example.test")
+    ///     .credentials(Credentials::basic("robot$library+ci", password))
+    ///     .build()?;
+    /// # drop(client);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn builder(base_url: impl Into<String>) -> ClientBuilder {
+        ClientBuilder::new(base_url)
     }
 
-    async fn send(&self, request: Request) -> Result<reqwest::Response, Error> {
-        let operation_id = request.operation_id;
-        let mut url = self.inner.base.clone();
-        url.set_path(&format!(
-            "{}/api/v2.0{}",
-            url.path().trim_end_matches('/'),
-            request.path
-        ));
-        if !request.query.is_empty() {
-            url.query_pairs_mut().extend_pairs(request.query.iter());
-        }
-        let mut builder = self
-            .inner
-            .http
-            .request(request.method, url)
-            .header(http::header::ACCEPT, request.accept);
-        for (name, value) in &request.headers {
-            builder = builder.header(*name, value);
-        }
-        if let Body::Json(bytes) = request.body {
-            builder = builder
-                .header(http::header::CONTENT_TYPE, "application/json")
-                .body(bytes);
-        }
-        let response = builder.send().await.map_err(|source| Error::Transport {
-            operation_id,
-            source,
-        })?;
-        if !response.status().is_success() {
-            return Err(Error::Status {
-                operation_id,
-                status: response.status().as_u16(),
-            });
-        }
-        Ok(response)
+    /// Reports whether this client skips TLS certificate verification.
+    pub fn accepts_invalid_certs(&self) -> bool {
+        self.inner.accept_invalid_certs
     }
 
+    /// Sends `request` and decodes the JSON response body as `T`.
     pub(crate) async fn execute_json<T: DeserializeOwned>(
         &self,
         request: Request,
     ) -> Result<T, Error> {
-        let operation_id = request.operation_id;
-        let response = self.send(request).await?;
-        let bytes = response.bytes().await.map_err(|source| Error::Transport {
-            operation_id,
-            source,
-        })?;
-        serde_json::from_slice(&bytes).map_err(|source| Error::Decode {
-            operation_id,
-            source,
-        })
+        let operation = Operation::of(&request);
+        let (bytes, request_id) = self.send(request).await?.read_body(&operation).await?;
+        decode_json(&bytes, operation, request_id)
     }
 
+    /// Sends a list request and returns one page with `X-Total-Count` and the next `Link`.
     pub(crate) async fn execute_page<T: DeserializeOwned>(
         &self,
         request: Request,
     ) -> Result<Page<T>, Error> {
-        let items = self.execute_json(request).await?;
+        let operation = Operation::of(&request);
+        let sent = self.send(request).await?;
+        let headers = sent.response.headers();
+        let total =
+            header_str(headers, "x-total-count").and_then(|value| value.trim().parse::<u64>().ok());
+        let next = headers
+            .get_all(http::header::LINK)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .find_map(crate::paging::parse_next_link);
+        let (bytes, request_id) = sent.read_body(&operation).await?;
+        // Harbor sends `null` instead of `[]` for some empty lists.
+        let items: Option<Vec<T>> = decode_json(&bytes, operation, request_id)?;
         Ok(Page {
-            items,
-            total: None,
-            next: None,
+            items: items.unwrap_or_default(),
+            total,
+            next,
         })
     }
 
+    /// Sends `request` and discards the response body.
     pub(crate) async fn execute_empty(&self, request: Request) -> Result<(), Error> {
         self.send(request).await.map(|_| ())
     }
 
+    /// Sends a create request and returns its `Location`.
     pub(crate) async fn execute_created(&self, request: Request) -> Result<Created, Error> {
-        let response = self.send(request).await?;
-        let location = response
-            .headers()
-            .get(http::header::LOCATION)
-            .and_then(|value| value.to_str().ok())
-            .map(str::to_owned);
-        Ok(Created { location })
+        let name_in_location = request
+            .header_value("X-Resource-Name-In-Location")
+            .is_some_and(|value| value.eq_ignore_ascii_case("true"));
+        let sent = self.send(request).await?;
+        let location = header_str(sent.response.headers(), LOCATION.as_str()).map(str::to_owned);
+        Ok(Created {
+            location,
+            name_in_location,
+        })
     }
 
+    /// Sends `request` and returns the response body as text. Invalid UTF-8 becomes U+FFFD.
     pub(crate) async fn execute_text(&self, request: Request) -> Result<String, Error> {
-        let operation_id = request.operation_id;
-        let response = self.send(request).await?;
-        response.text().await.map_err(|source| Error::Transport {
-            operation_id,
-            source,
-        })
+        let bytes = self.execute_bytes(request).await?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
 
-    pub(crate) async fn execute_bytes(&self, request: Request) -> Result<bytes::Bytes, Error> {
-        let operation_id = request.operation_id;
-        let response = self.send(request).await?;
-        response.bytes().await.map_err(|source| Error::Transport {
-            operation_id,
-            source,
-        })
+    /// Sends `request` and returns the raw response body.
+    pub(crate) async fn execute_bytes(&self, request: Request) -> Result<Bytes, Error> {
+        let operation = Operation::of(&request);
+        let (bytes, _) = self.send(request).await?.read_body(&operation).await?;
+        Ok(bytes)
     }
+}
+
+fn decode_json<T: DeserializeOwned>(
+    bytes: &[u8],
+    operation: Operation,
+    request_id: String,
+) -> Result<T, Error> {
+    serde_json::from_slice(bytes).map_err(|source| Error::Decode {
+        operation,
+        request_id,
+        source,
+    })
 }

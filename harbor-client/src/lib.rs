@@ -5,8 +5,11 @@
 //! and errors.
 
 // The execute_* methods are called only by generated operations, which land next.
+mod auth;
+mod builder;
 #[allow(dead_code)]
 mod client;
+mod created;
 mod error;
 pub mod generated;
 pub mod paging;
@@ -14,9 +17,15 @@ pub mod path;
 mod project_ref;
 pub mod query;
 mod request;
+mod retry;
+mod transport;
 
-pub use client::{Client, Created};
-pub use error::Error;
-pub use paging::Page;
+pub use auth::Credentials;
+pub use builder::{ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT};
+pub use client::Client;
+pub use created::Created;
+pub use error::{ApiError, Error, HarborError, Operation};
+pub use paging::{Page, PagedRequest};
 pub use project_ref::ProjectRef;
 pub use request::{Body, Request};
+pub use retry::{RetryPolicy, Sleeper};
