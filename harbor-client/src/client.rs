@@ -75,17 +75,34 @@ impl Client {
     }
 
     /// Sends `request` and decodes the JSON response body as `T`.
-    pub(crate) async fn execute_json<T: DeserializeOwned>(
-        &self,
-        request: Request,
-    ) -> Result<T, Error> {
+    ///
+    /// Generated operations call this. It is public so a caller can send a hand-built
+    /// [`Request`], for example for an endpoint that Harbor's swagger does not describe.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Status`] or [`Error::Csrf`] for a non-success status, [`Error::Transport`] when
+    /// the request could not be sent or the body could not be read, and
+    /// [`Error::InvalidHeader`] for a header value that HTTP does not allow.
+    /// [`Error::Decode`] when the body is not the expected JSON.
+    pub async fn execute_json<T: DeserializeOwned>(&self, request: Request) -> Result<T, Error> {
         let operation = Operation::of(&request);
         let (bytes, request_id) = self.send(request).await?.read_body(&operation).await?;
         decode_json(&bytes, operation, request_id)
     }
 
     /// Sends a list request and returns one page with `X-Total-Count` and the next `Link`.
-    pub(crate) async fn execute_page<T: DeserializeOwned>(
+    ///
+    /// Generated operations call this. It is public so a caller can send a hand-built
+    /// [`Request`], for example for an endpoint that Harbor's swagger does not describe.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Status`] or [`Error::Csrf`] for a non-success status, [`Error::Transport`] when
+    /// the request could not be sent or the body could not be read, and
+    /// [`Error::InvalidHeader`] for a header value that HTTP does not allow.
+    /// [`Error::Decode`] when the body is not the expected JSON.
+    pub async fn execute_page<T: DeserializeOwned>(
         &self,
         request: Request,
     ) -> Result<Page<T>, Error> {
@@ -110,12 +127,30 @@ impl Client {
     }
 
     /// Sends `request` and discards the response body.
-    pub(crate) async fn execute_empty(&self, request: Request) -> Result<(), Error> {
+    ///
+    /// Generated operations call this. It is public so a caller can send a hand-built
+    /// [`Request`], for example for an endpoint that Harbor's swagger does not describe.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Status`] or [`Error::Csrf`] for a non-success status, [`Error::Transport`] when
+    /// the request could not be sent or the body could not be read, and
+    /// [`Error::InvalidHeader`] for a header value that HTTP does not allow.
+    pub async fn execute_empty(&self, request: Request) -> Result<(), Error> {
         self.send(request).await.map(|_| ())
     }
 
     /// Sends a create request and returns its `Location`.
-    pub(crate) async fn execute_created(&self, request: Request) -> Result<Created, Error> {
+    ///
+    /// Generated operations call this. It is public so a caller can send a hand-built
+    /// [`Request`], for example for an endpoint that Harbor's swagger does not describe.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Status`] or [`Error::Csrf`] for a non-success status, [`Error::Transport`] when
+    /// the request could not be sent or the body could not be read, and
+    /// [`Error::InvalidHeader`] for a header value that HTTP does not allow.
+    pub async fn execute_created(&self, request: Request) -> Result<Created, Error> {
         let name_in_location = request
             .header_value("X-Resource-Name-In-Location")
             .is_some_and(|value| value.eq_ignore_ascii_case("true"));
@@ -128,13 +163,31 @@ impl Client {
     }
 
     /// Sends `request` and returns the response body as text. Invalid UTF-8 becomes U+FFFD.
-    pub(crate) async fn execute_text(&self, request: Request) -> Result<String, Error> {
+    ///
+    /// Generated operations call this. It is public so a caller can send a hand-built
+    /// [`Request`], for example for an endpoint that Harbor's swagger does not describe.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Status`] or [`Error::Csrf`] for a non-success status, [`Error::Transport`] when
+    /// the request could not be sent or the body could not be read, and
+    /// [`Error::InvalidHeader`] for a header value that HTTP does not allow.
+    pub async fn execute_text(&self, request: Request) -> Result<String, Error> {
         let bytes = self.execute_bytes(request).await?;
         Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
 
     /// Sends `request` and returns the raw response body.
-    pub(crate) async fn execute_bytes(&self, request: Request) -> Result<Bytes, Error> {
+    ///
+    /// Generated operations call this. It is public so a caller can send a hand-built
+    /// [`Request`], for example for an endpoint that Harbor's swagger does not describe.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Status`] or [`Error::Csrf`] for a non-success status, [`Error::Transport`] when
+    /// the request could not be sent or the body could not be read, and
+    /// [`Error::InvalidHeader`] for a header value that HTTP does not allow.
+    pub async fn execute_bytes(&self, request: Request) -> Result<Bytes, Error> {
         let operation = Operation::of(&request);
         let (bytes, _) = self.send(request).await?.read_body(&operation).await?;
         Ok(bytes)
