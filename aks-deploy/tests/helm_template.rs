@@ -1,0 +1,345 @@
+//! Each preset rendered by `helm template` of the real goharbor/harbor chart 1.19.2, with the
+//! output parsed into k8s-openapi types.
+
+mod support;
+
+use std::collections::BTreeMap;
+
+use aks_deploy::presets::{
+    ExternalServices, MANAGED_CSI_PREMIUM, PresetBase, ZRS_DISK_CLASS, ZRS_FILE_CLASS, ZoneLayout,
+    across_zones, external_services, managed_disks,
+};
+use aks_deploy::rendered::RenderedObjects;
+use k8s_openapi::api::core::v1::{PersistentVolumeClaim, PodSpec};
+
+fn base() -> PresetBase {
+    let mut base = PresetBase::new("harbor.example.test", "webapprouting.kubernetes.azure.com");
+    base.cluster_issuer = Some("letsencrypt".to_string());
+    base
+}
+
+fn claim_class_and_mode(claim: &PersistentVolumeClaim) -> (String, Vec<String>) {
+    let spec = claim.spec.as_ref().expect("claim spec");
+    (
+        spec.storage_class_name.clone().unwrap_or_default(),
+        spec.access_modes.clone().unwrap_or_default(),
+    )
+}
+
+fn pod_spec<'a>(objects: &'a RenderedObjects, name: &str) -> &'a PodSpec {
+    if let Some(deployment) = objects.deployment(name) {
+        return deployment
+            .spec
+            .as_ref()
+            .and_then(|s| s.template.spec.as_ref())
+            .expect("pod spec");
+    }
+    objects
+        .stateful_set(name)
+        .and_then(|s| s.spec.as_ref())
+        .and_then(|s| s.template.spec.as_ref())
+        .unwrap_or_else(|| panic!("no workload {name}"))
+}
+
+fn replicas(objects: &RenderedObjects, name: &str) -> i32 {
+    if let Some(deployment) = objects.deployment(name) {
+        return deployment
+            .spec
+            .as_ref()
+            .and_then(|s| s.replicas)
+            .unwrap_or(1);
+    }
+    objects
+        .stateful_set(name)
+        .and_then(|s| s.spec.as_ref())
+        .and_then(|s| s.replicas)
+        .unwrap_or_else(|| panic!("no workload {name}"))
+}
+
+fn template_claim(objects: &RenderedObjects, stateful_set: &str) -> (String, Vec<String>) {
+    let set = objects.stateful_set(stateful_set).expect("stateful set");
+    let templates = set
+        .spec
+        .as_ref()
+        .and_then(|s| s.volume_claim_templates.as_ref())
+        .expect("volume claim templates");
+    claim_class_and_mode(&templates[0])
+}
+
+fn config(objects: &RenderedObjects, name: &str, key: &str) -> String {
+    objects
+        .config_map(name)
+        .and_then(|c| c.data.as_ref())
+        .and_then(|d| d.get(key))
+        .cloned()
+        .unwrap_or_else(|| panic!("no {key} in ConfigMap {name}"))
+}
+
+#[tokio::test]
+async fn managed_disks_preset_renders_premium_disks() {
+    let Some(helm) = support::helm_or_skip() else {
+        return;
+    };
+    let objects = support::helm_template(&helm, &managed_disks(&base())).await;
+
+    for name in ["harbor-registry", "harbor-jobservice"] {
+        let claim = objects
+            .claim(name)
+            .unwrap_or_else(|| panic!("claim {name}"));
+        let (class, modes) = claim_class_and_mode(claim);
+        assert_eq!(class, MANAGED_CSI_PREMIUM, "{name}");
+        assert_eq!(modes, ["ReadWriteOnce"], "{name}");
+    }
+    for set in ["harbor-database", "harbor-redis", "harbor-trivy"] {
+        let (class, modes) = template_claim(&objects, set);
+        assert_eq!(class, MANAGED_CSI_PREMIUM, "{set}");
+        assert_eq!(modes, ["ReadWriteOnce"], "{set}");
+    }
+    let registry = objects.deployment("harbor-registry").expect("registry");
+    let strategy = registry.spec.as_ref().and_then(|s| s.strategy.as_ref());
+    assert_eq!(strategy.and_then(|s| s.type_.as_deref()), Some("Recreate"));
+    for name in [
+        "harbor-core",
+        "harbor-portal",
+        "harbor-registry",
+        "harbor-jobservice",
+    ] {
+        assert_eq!(replicas(&objects, name), 1, "{name}");
+    }
+}
+
+#[tokio::test]
+async fn managed_disks_preset_reads_admin_password_from_secret() {
+    let Some(helm) = support::helm_or_skip() else {
+        return;
+    };
+    let objects = support::helm_template(&helm, &managed_disks(&base())).await;
+
+    let core = pod_spec(&objects, "harbor-core");
+    let env = core.containers[0].env.as_ref().expect("core env");
+    let admin = env
+        .iter()
+        .find(|e| e.name == "HARBOR_ADMIN_PASSWORD")
+        .expect("HARBOR_ADMIN_PASSWORD env");
+    let secret_ref = admin
+        .value_from
+        .as_ref()
+        .and_then(|v| v.secret_key_ref.as_ref())
+        .expect("secretKeyRef");
+    assert_eq!(secret_ref.name, "harbor-admin-password");
+    assert_eq!(secret_ref.key, "HARBOR_ADMIN_PASSWORD");
+
+    let core_secret = objects
+        .secrets
+        .iter()
+        .find(|s| s.metadata.name.as_deref() == Some("harbor-core"))
+        .expect("core secret");
+    let data = core_secret.data.as_ref().expect("core secret data");
+    assert!(!data.contains_key("HARBOR_ADMIN_PASSWORD"));
+}
+
+#[tokio::test]
+async fn managed_disks_preset_ingress_has_cert_manager_issuer() {
+    let Some(helm) = support::helm_or_skip() else {
+        return;
+    };
+    let objects = support::helm_template(&helm, &managed_disks(&base())).await;
+
+    let ingress = &objects.ingresses[0];
+    let annotations = ingress.metadata.annotations.clone().unwrap_or_default();
+    assert_eq!(
+        annotations
+            .get("cert-manager.io/cluster-issuer")
+            .map(String::as_str),
+        Some("letsencrypt")
+    );
+    assert_eq!(
+        annotations
+            .get("acme.cert-manager.io/http01-ingress-class")
+            .map(String::as_str),
+        Some("webapprouting.kubernetes.azure.com")
+    );
+    let spec = ingress.spec.as_ref().expect("ingress spec");
+    assert_eq!(
+        spec.ingress_class_name.as_deref(),
+        Some("webapprouting.kubernetes.azure.com")
+    );
+    let tls = &spec.tls.as_ref().expect("ingress tls")[0];
+    assert_eq!(tls.secret_name.as_deref(), Some("harbor-example-test-tls"));
+    assert_eq!(
+        tls.hosts.as_deref(),
+        Some(&["harbor.example.test".to_string()][..])
+    );
+}
+
+fn services() -> ExternalServices {
+    ExternalServices {
+        database_host: "example.postgres.database.azure.com".into(),
+        database_user: "harbor".into(),
+        database_secret: "harbor-database".into(),
+        database_name: "registry".into(),
+        redis_host: "example.redis.cache.windows.net".into(),
+        redis_secret: "harbor-redis".into(),
+        blob: Some((
+            "examplestorage".into(),
+            "harbor".into(),
+            "harbor-blob".into(),
+        )),
+    }
+}
+
+#[tokio::test]
+async fn external_preset_uses_postgres_with_tls() {
+    let Some(helm) = support::helm_or_skip() else {
+        return;
+    };
+    let objects = support::helm_template(&helm, &external_services(&base(), &services())).await;
+
+    assert!(objects.stateful_set("harbor-database").is_none());
+    assert_eq!(
+        config(&objects, "harbor-core", "POSTGRESQL_HOST"),
+        "example.postgres.database.azure.com"
+    );
+    assert_eq!(config(&objects, "harbor-core", "POSTGRESQL_PORT"), "5432");
+    assert_eq!(
+        config(&objects, "harbor-core", "POSTGRESQL_SSLMODE"),
+        "require"
+    );
+    assert_eq!(
+        config(&objects, "harbor-core", "POSTGRESQL_USERNAME"),
+        "harbor"
+    );
+
+    let core = pod_spec(&objects, "harbor-core");
+    let env = core.containers[0].env.as_ref().expect("core env");
+    let password = env
+        .iter()
+        .find(|e| e.name == "POSTGRESQL_PASSWORD")
+        .and_then(|e| e.value_from.as_ref())
+        .and_then(|v| v.secret_key_ref.as_ref())
+        .expect("POSTGRESQL_PASSWORD from secret");
+    assert_eq!(password.name, "harbor-database");
+    assert_eq!(password.key, "password");
+}
+
+#[tokio::test]
+async fn external_preset_uses_redis_over_tls_on_6380() {
+    let Some(helm) = support::helm_or_skip() else {
+        return;
+    };
+    let objects = support::helm_template(&helm, &external_services(&base(), &services())).await;
+
+    assert!(objects.stateful_set("harbor-redis").is_none());
+    let core_url = config(&objects, "harbor-core", "_REDIS_URL_CORE");
+    // `helm template` has no cluster, so the password that the chart reads from the Secret
+    // with `lookup` is empty here and the URL carries `:@`.
+    assert!(core_url.starts_with("rediss://"), "{core_url}");
+    assert!(
+        core_url.contains("@example.redis.cache.windows.net:6380/0?"),
+        "{core_url}"
+    );
+    let registry_config = config(&objects, "harbor-registry", "config.yml");
+    assert!(registry_config.contains("addr: example.redis.cache.windows.net:6380"));
+    assert!(registry_config.contains("enableTLS: true"));
+}
+
+#[tokio::test]
+async fn external_preset_stores_images_in_blob_without_claims() {
+    let Some(helm) = support::helm_or_skip() else {
+        return;
+    };
+    let objects = support::helm_template(&helm, &external_services(&base(), &services())).await;
+
+    assert!(objects.claims.is_empty(), "claims: {:?}", objects.claims);
+    let registry_config = config(&objects, "harbor-registry", "config.yml");
+    assert!(registry_config.contains("accountname: examplestorage"));
+    assert!(registry_config.contains("container: harbor"));
+    let registry = pod_spec(&objects, "harbor-registry");
+    let key = registry.containers[0]
+        .env
+        .as_ref()
+        .and_then(|env| {
+            env.iter()
+                .find(|e| e.name == "REGISTRY_STORAGE_AZURE_ACCOUNTKEY")
+        })
+        .and_then(|e| e.value_from.as_ref())
+        .and_then(|v| v.secret_key_ref.as_ref())
+        .expect("account key from secret");
+    assert_eq!(key.name, "harbor-blob");
+    assert_eq!(key.key, "AZURE_STORAGE_ACCESS_KEY");
+}
+
+#[tokio::test]
+async fn zone_preset_uses_zone_redundant_storage() {
+    let Some(helm) = support::helm_or_skip() else {
+        return;
+    };
+    let values = across_zones(&base(), &ZoneLayout::default()).unwrap();
+    let objects = support::helm_template(&helm, &values).await;
+
+    for name in ["harbor-registry", "harbor-jobservice"] {
+        let (class, modes) = claim_class_and_mode(objects.claim(name).expect("claim"));
+        assert_eq!(class, ZRS_FILE_CLASS, "{name}");
+        assert_eq!(modes, ["ReadWriteMany"], "{name}");
+    }
+    let (class, modes) = template_claim(&objects, "harbor-trivy");
+    assert_eq!(class, ZRS_FILE_CLASS);
+    assert_eq!(modes, ["ReadWriteMany"]);
+    for set in ["harbor-database", "harbor-redis"] {
+        let (class, modes) = template_claim(&objects, set);
+        assert_eq!(class, ZRS_DISK_CLASS, "{set}");
+        assert_eq!(modes, ["ReadWriteOnce"], "{set}");
+    }
+}
+
+#[tokio::test]
+async fn zone_preset_spreads_every_component() {
+    let Some(helm) = support::helm_or_skip() else {
+        return;
+    };
+    let values = across_zones(&base(), &ZoneLayout::default()).unwrap();
+    let objects = support::helm_template(&helm, &values).await;
+
+    let workloads = [
+        ("harbor-core", "core"),
+        ("harbor-portal", "portal"),
+        ("harbor-registry", "registry"),
+        ("harbor-jobservice", "jobservice"),
+        ("harbor-trivy", "trivy"),
+    ];
+    for (name, component) in workloads {
+        assert_eq!(replicas(&objects, name), 3, "{name}");
+        let constraints = pod_spec(&objects, name)
+            .topology_spread_constraints
+            .as_ref()
+            .unwrap_or_else(|| panic!("{name} has no spread constraints"));
+        let keys: Vec<&str> = constraints
+            .iter()
+            .map(|c| c.topology_key.as_str())
+            .collect();
+        assert_eq!(
+            keys,
+            ["topology.kubernetes.io/zone", "kubernetes.io/hostname"],
+            "{name}"
+        );
+        let expected = BTreeMap::from([
+            ("app".to_string(), "harbor".to_string()),
+            ("release".to_string(), "harbor".to_string()),
+            ("component".to_string(), component.to_string()),
+        ]);
+        for constraint in constraints {
+            let selector = constraint
+                .label_selector
+                .as_ref()
+                .and_then(|s| s.match_labels.as_ref());
+            assert_eq!(selector, Some(&expected), "{name}");
+        }
+    }
+    let budgets: Vec<&str> = objects
+        .others
+        .iter()
+        .filter(|(kind, _)| kind == "PodDisruptionBudget")
+        .map(|(_, name)| name.as_str())
+        .collect();
+    assert_eq!(budgets.len(), 5, "{budgets:?}");
+}
