@@ -183,6 +183,8 @@ impl Error {
 fn transport_summary(source: &reqwest::Error) -> &'static str {
     if source.is_timeout() {
         "the request timed out"
+    } else if crate::retry::is_tls_failure(source) {
+        "the TLS handshake with Harbor failed (check its certificate and the trusted CAs)"
     } else if source.is_connect() {
         "failed to connect to Harbor"
     } else if source.is_body() || source.is_decode() {

@@ -162,15 +162,17 @@ pub(crate) fn is_retryable_transport(error: &reqwest::Error) -> bool {
     error.is_connect() && !is_tls_failure(error)
 }
 
-fn is_tls_failure(error: &reqwest::Error) -> bool {
+pub(crate) fn is_tls_failure(error: &reqwest::Error) -> bool {
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
-        if let Some(io) = cause.downcast_ref::<std::io::Error>()
-            && io.kind() == std::io::ErrorKind::InvalidData
-        {
-            return true;
-        }
-        source = cause.source();
+        source = match cause.downcast_ref::<std::io::Error>() {
+            Some(io) if io.kind() == std::io::ErrorKind::InvalidData => return true,
+            // `io::Error::source` skips the wrapped error itself, so descend with `get_ref`.
+            Some(io) => io
+                .get_ref()
+                .map(|inner| inner as &(dyn std::error::Error + 'static)),
+            None => cause.source(),
+        };
     }
     false
 }
