@@ -14,7 +14,7 @@ fn list_projects() -> harbor_client::Request {
     get("listProjects", "/projects", "/projects")
 }
 
-/// Mounts a mock that answers the first `times` GETs with `status`, then 200 with `[]`.
+/// Mounts a mock that responds to the first `times` GETs with `template`, then with 200 and `[]`.
 async fn fail_then_succeed(server: &MockServer, template: ResponseTemplate, times: u64) {
     Mock::given(method("GET"))
         .respond_with(template)

@@ -22,7 +22,7 @@ struct TlsServer {
     ca_pem: String,
 }
 
-/// Starts an HTTPS server that answers every request with `200` and `[]`.
+/// Starts an HTTPS server that responds to every request with `200` and `[]`.
 async fn start_tls_server() -> TlsServer {
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -53,7 +53,7 @@ async fn start_tls_server() -> TlsServer {
         while let Ok((stream, _)) = listener.accept().await {
             let acceptor = acceptor.clone();
             tokio::spawn(async move {
-                // A client that rejects the certificate ends the handshake; nothing to answer.
+                // A client that rejects the certificate ends the handshake, so there is no request.
                 let Ok(mut tls) = acceptor.accept(stream).await else {
                     return;
                 };

@@ -63,7 +63,7 @@ pub fn post(operation_id: &'static str, template: &'static str, path: &str) -> R
     Request::new(operation_id, http::Method::POST, template, path.to_owned())
 }
 
-/// Answers any request that no other mock matched with status 599 and a Harbor error body that
+/// Responds to any request that no other mock matched with status 599 and a Harbor error body that
 /// names the request, so the failing call's error shows what was unexpected. The mock expects
 /// no calls, so the server also fails the test when it is dropped.
 async fn mount_fallback(server: &MockServer) {
