@@ -712,7 +712,7 @@ impl ArmClient {
         &self,
         path: &str,
         api_version: &str,
-    ) -> impl futures_util::Stream<Item = Result<T, ArmError>> + Send + 'static {
+    ) -> impl futures_util::Stream<Item = Result<T, ArmError>> + Send + 'static + use<T> {
         paging::items(
             self.clone(),
             self.request::<()>(Method::GET, path, api_version, None),

@@ -1,0 +1,11 @@
+//! ACR data plane: token exchange, token cache, repository and tag listing, and
+//! manifest digests.
+
+mod catalog;
+mod client;
+mod source;
+mod token_cache;
+
+pub use catalog::{CATALOG_SCOPE, MANIFEST_ACCEPT, TagAttributes, repository_scope};
+pub use client::{DataPlaneAuth, DataPlaneClient, DataPlaneClientBuilder};
+pub use source::{RegistryCredentials, resolve_manifest_digest};
