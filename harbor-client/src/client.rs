@@ -76,15 +76,15 @@ impl Client {
 
     /// Sends `request` and decodes the JSON response body as `T`.
     ///
-    /// Generated operations call this. It is public so a caller can send a hand-built
-    /// [`Request`], for example for an endpoint that Harbor's swagger does not describe.
+    /// Generated operations call the `execute_*` methods. They are public so a caller can send a
+    /// hand-built [`Request`], for example for an endpoint that Harbor's swagger does not describe.
     ///
     /// # Errors
     ///
     /// [`Error::Status`] or [`Error::Csrf`] for a non-success status, [`Error::Transport`] when
-    /// the request could not be sent or the body could not be read, and
-    /// [`Error::InvalidHeader`] for a header value that HTTP does not allow.
-    /// [`Error::Decode`] when the body is not the expected JSON.
+    /// the request could not be sent or the body could not be read, [`Error::InvalidHeader`] for
+    /// a header value that HTTP does not allow, and [`Error::Decode`] when the body is not the
+    /// expected JSON.
     pub async fn execute_json<T: DeserializeOwned>(&self, request: Request) -> Result<T, Error> {
         let operation = Operation::of(&request);
         let (bytes, request_id) = self.send(request).await?.read_body(&operation).await?;
@@ -93,15 +93,9 @@ impl Client {
 
     /// Sends a list request and returns one page with `X-Total-Count` and the next `Link`.
     ///
-    /// Generated operations call this. It is public so a caller can send a hand-built
-    /// [`Request`], for example for an endpoint that Harbor's swagger does not describe.
-    ///
     /// # Errors
     ///
-    /// [`Error::Status`] or [`Error::Csrf`] for a non-success status, [`Error::Transport`] when
-    /// the request could not be sent or the body could not be read, and
-    /// [`Error::InvalidHeader`] for a header value that HTTP does not allow.
-    /// [`Error::Decode`] when the body is not the expected JSON.
+    /// The same as [`Client::execute_json`].
     pub async fn execute_page<T: DeserializeOwned>(
         &self,
         request: Request,
@@ -128,28 +122,18 @@ impl Client {
 
     /// Sends `request` and discards the response body.
     ///
-    /// Generated operations call this. It is public so a caller can send a hand-built
-    /// [`Request`], for example for an endpoint that Harbor's swagger does not describe.
-    ///
     /// # Errors
     ///
-    /// [`Error::Status`] or [`Error::Csrf`] for a non-success status, [`Error::Transport`] when
-    /// the request could not be sent or the body could not be read, and
-    /// [`Error::InvalidHeader`] for a header value that HTTP does not allow.
+    /// The same as [`Client::execute_json`], except [`Error::Decode`].
     pub async fn execute_empty(&self, request: Request) -> Result<(), Error> {
         self.send(request).await.map(|_| ())
     }
 
     /// Sends a create request and returns its `Location`.
     ///
-    /// Generated operations call this. It is public so a caller can send a hand-built
-    /// [`Request`], for example for an endpoint that Harbor's swagger does not describe.
-    ///
     /// # Errors
     ///
-    /// [`Error::Status`] or [`Error::Csrf`] for a non-success status, [`Error::Transport`] when
-    /// the request could not be sent or the body could not be read, and
-    /// [`Error::InvalidHeader`] for a header value that HTTP does not allow.
+    /// The same as [`Client::execute_json`], except [`Error::Decode`].
     pub async fn execute_created(&self, request: Request) -> Result<Created, Error> {
         let name_in_location = request
             .header_value("X-Resource-Name-In-Location")
@@ -164,14 +148,9 @@ impl Client {
 
     /// Sends `request` and returns the response body as text. Invalid UTF-8 becomes U+FFFD.
     ///
-    /// Generated operations call this. It is public so a caller can send a hand-built
-    /// [`Request`], for example for an endpoint that Harbor's swagger does not describe.
-    ///
     /// # Errors
     ///
-    /// [`Error::Status`] or [`Error::Csrf`] for a non-success status, [`Error::Transport`] when
-    /// the request could not be sent or the body could not be read, and
-    /// [`Error::InvalidHeader`] for a header value that HTTP does not allow.
+    /// The same as [`Client::execute_json`], except [`Error::Decode`].
     pub async fn execute_text(&self, request: Request) -> Result<String, Error> {
         let bytes = self.execute_bytes(request).await?;
         Ok(String::from_utf8_lossy(&bytes).into_owned())
@@ -179,14 +158,9 @@ impl Client {
 
     /// Sends `request` and returns the raw response body.
     ///
-    /// Generated operations call this. It is public so a caller can send a hand-built
-    /// [`Request`], for example for an endpoint that Harbor's swagger does not describe.
-    ///
     /// # Errors
     ///
-    /// [`Error::Status`] or [`Error::Csrf`] for a non-success status, [`Error::Transport`] when
-    /// the request could not be sent or the body could not be read, and
-    /// [`Error::InvalidHeader`] for a header value that HTTP does not allow.
+    /// The same as [`Client::execute_json`], except [`Error::Decode`].
     pub async fn execute_bytes(&self, request: Request) -> Result<Bytes, Error> {
         let operation = Operation::of(&request);
         let (bytes, _) = self.send(request).await?.read_body(&operation).await?;

@@ -4,9 +4,9 @@
 //! around it own the transport: base URL and API prefix, auth, TLS, retries, paging, path encoding
 //! and errors.
 
-// The execute_* methods are called only by generated operations, which land next.
 mod auth;
 mod builder;
+// The execute_* methods are called only by generated operations, which land next.
 #[allow(dead_code)]
 mod client;
 mod created;
