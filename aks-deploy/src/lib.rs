@@ -23,10 +23,14 @@
 pub mod chart_keys;
 pub mod error;
 pub mod helm;
+pub mod kube_apply;
+pub mod manifests;
 pub mod presets;
 pub mod redact;
 pub mod render;
 pub mod rendered;
+pub mod rollout;
+pub mod spread;
 pub mod validate;
 pub mod values;
 

@@ -15,6 +15,7 @@ pub(crate) fn run() -> anyhow::Result<()> {
             "warnings",
         ],
     )?;
+    crate::codegen::run(crate::codegen::Args::check())?;
     run_command_with_env(
         "cargo",
         &["doc", "--workspace", "--no-deps"],

@@ -2,6 +2,7 @@
 
 mod bench;
 mod ci;
+mod codegen;
 mod prism;
 mod test;
 
@@ -22,6 +23,8 @@ enum Task {
     Test,
     /// Run the CI checks: fmt, clippy, codegen check, docs, then `test`.
     Ci,
+    /// Generate harbor-client/src/generated/ from Harbor's swagger.
+    Codegen(codegen::Args),
     /// Run the benchmarks recorded in BENCHMARKS.md.
     Bench {
         /// Which benchmark to run.
@@ -35,6 +38,7 @@ fn main() -> anyhow::Result<()> {
     match cli.task {
         Task::Test => test::run(),
         Task::Ci => ci::run(),
+        Task::Codegen(args) => codegen::run(args),
         Task::Bench { which } => bench::run(which),
     }
 }

@@ -1,0 +1,213 @@
+//! Kubernetes Secrets that hold Harbor's secret values, referenced from the chart values so the
+//! values file and the helm release never contain them.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::ByteString;
+use k8s_openapi::api::core::v1::Secret;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::error::{Error, Result};
+use crate::redact::Redactor;
+use crate::values::{Database, HarborValues, ImageStorage, Redis, RegistryCredentialsRef};
+
+/// Length Harbor requires of `secretKey` and of the core secret.
+pub const HARBOR_KEY_LENGTH: usize = 16;
+
+/// The registry's internal credentials: the password and its htpasswd line.
+#[derive(Clone)]
+pub struct RegistryCredentialSecret {
+    /// The password core and jobservice send to the registry.
+    pub password: SecretString,
+    /// The htpasswd line (`harbor_registry_user:$2y$...`, bcrypt) the registry checks.
+    pub htpasswd: SecretString,
+}
+
+impl std::fmt::Debug for RegistryCredentialSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RegistryCredentialSecret { .. }")
+    }
+}
+
+/// Secret values of a Harbor installation. `Debug` shows no value.
+#[derive(Debug, Clone)]
+pub struct HarborSecrets {
+    /// Harbor admin password.
+    pub admin_password: SecretString,
+    /// Key that encrypts stored credentials, exactly 16 characters.
+    pub secret_key: Option<SecretString>,
+    /// Secret shared by core, jobservice and registry, exactly 16 characters.
+    pub core_secret: Option<SecretString>,
+    /// Registry credentials.
+    pub registry: Option<RegistryCredentialSecret>,
+    /// Password of the external database.
+    pub database_password: Option<SecretString>,
+    /// Password (access key) of the external Redis.
+    pub redis_password: Option<SecretString>,
+    /// Access key of the Azure Storage account of images.
+    pub blob_account_key: Option<SecretString>,
+}
+
+/// Secret names the SDK uses in the Harbor namespace.
+pub mod names {
+    /// Admin password (key `HARBOR_ADMIN_PASSWORD`).
+    pub const ADMIN: &str = "harbor-admin-password";
+    /// Secret key (key `secretKey`).
+    pub const SECRET_KEY: &str = "harbor-secret-key";
+    /// Core secret (key `secret`).
+    pub const CORE: &str = "harbor-core-secret";
+    /// Registry credentials (keys `REGISTRY_PASSWD`, `REGISTRY_HTPASSWD`).
+    pub const REGISTRY: &str = "harbor-registry-credentials";
+}
+
+impl HarborSecrets {
+    /// Returns secrets with only the admin password.
+    pub fn new(admin_password: SecretString) -> Self {
+        HarborSecrets {
+            admin_password,
+            secret_key: None,
+            core_secret: None,
+            registry: None,
+            database_password: None,
+            redis_password: None,
+            blob_account_key: None,
+        }
+    }
+
+    /// Returns a redactor of every value, for helm errors and plans.
+    pub fn redactor(&self) -> Redactor {
+        let mut redactor = Redactor::new([&self.admin_password]);
+        let optional = [
+            &self.secret_key,
+            &self.core_secret,
+            &self.database_password,
+            &self.redis_password,
+            &self.blob_account_key,
+        ];
+        for secret in optional.into_iter().flatten() {
+            redactor.add(secret);
+        }
+        if let Some(registry) = &self.registry {
+            redactor.add(&registry.password);
+            redactor.add(&registry.htpasswd);
+        }
+        redactor
+    }
+
+    /// Builds the Secrets for `values` in `namespace` and points `values` at them.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`Error::InvalidInput`] when a key is not 16 characters, or when the values use an
+    /// external database, external Redis or Azure Blob storage whose secret value is missing.
+    pub fn apply(&self, values: &mut HarborValues, namespace: &str) -> Result<Vec<Secret>> {
+        let mut secrets = Vec::new();
+        values.admin_password_secret = names::ADMIN.to_string();
+        values.admin_password_key = None;
+        secrets.push(opaque(
+            names::ADMIN,
+            namespace,
+            [("HARBOR_ADMIN_PASSWORD", &self.admin_password)],
+        ));
+
+        if let Some(key) = &self.secret_key {
+            check_length("secret_key", key)?;
+            values.secret_key_secret = Some(names::SECRET_KEY.to_string());
+            secrets.push(opaque(names::SECRET_KEY, namespace, [("secretKey", key)]));
+        }
+        if let Some(core) = &self.core_secret {
+            check_length("core_secret", core)?;
+            values.core.existing_secret = Some(names::CORE.to_string());
+            secrets.push(opaque(names::CORE, namespace, [("secret", core)]));
+        }
+        if let Some(registry) = &self.registry {
+            values.registry.credentials = Some(RegistryCredentialsRef {
+                existing_secret: Some(names::REGISTRY.to_string()),
+            });
+            secrets.push(opaque(
+                names::REGISTRY,
+                namespace,
+                [
+                    ("REGISTRY_PASSWD", &registry.password),
+                    ("REGISTRY_HTPASSWD", &registry.htpasswd),
+                ],
+            ));
+        }
+        if let Database::External(external) = &values.database {
+            let password = required(&self.database_password, "database_password")?;
+            secrets.push(opaque(
+                &external.existing_secret,
+                namespace,
+                [("password", password)],
+            ));
+        }
+        if let Redis::External(external) = &values.redis {
+            let password = required(&self.redis_password, "redis_password")?;
+            secrets.push(opaque(
+                &external.existing_secret,
+                namespace,
+                [("REDIS_PASSWORD", password)],
+            ));
+        }
+        if let ImageStorage::AzureBlob {
+            existing_secret, ..
+        } = &values.persistence.image_chart_storage
+        {
+            let key = required(&self.blob_account_key, "blob_account_key")?;
+            secrets.push(opaque(
+                existing_secret,
+                namespace,
+                [("AZURE_STORAGE_ACCESS_KEY", key)],
+            ));
+        }
+        Ok(secrets)
+    }
+}
+
+fn required<'a>(secret: &'a Option<SecretString>, field: &'static str) -> Result<&'a SecretString> {
+    secret.as_ref().ok_or_else(|| Error::InvalidInput {
+        field,
+        value: "(unset)".into(),
+        rule: "the values reference a Secret for this value: set it".into(),
+    })
+}
+
+fn check_length(field: &'static str, secret: &SecretString) -> Result<()> {
+    let length = secret.expose_secret().chars().count();
+    if length == HARBOR_KEY_LENGTH {
+        return Ok(());
+    }
+    Err(Error::InvalidInput {
+        field,
+        value: format!("({length} characters)"),
+        rule: format!("Harbor requires exactly {HARBOR_KEY_LENGTH} characters"),
+    })
+}
+
+fn opaque<'a, const N: usize>(
+    name: &str,
+    namespace: &str,
+    entries: [(&str, &'a SecretString); N],
+) -> Secret {
+    Secret {
+        metadata: ObjectMeta {
+            name: Some(name.to_string()),
+            namespace: Some(namespace.to_string()),
+            ..ObjectMeta::default()
+        },
+        type_: Some("Opaque".to_string()),
+        data: Some(
+            entries
+                .into_iter()
+                .map(|(key, value)| {
+                    (
+                        key.to_string(),
+                        ByteString(value.expose_secret().as_bytes().to_vec()),
+                    )
+                })
+                .collect::<BTreeMap<_, _>>(),
+        ),
+        ..Secret::default()
+    }
+}
