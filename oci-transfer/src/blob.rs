@@ -67,7 +67,11 @@ impl RegistryClient {
             return Ok(None);
         }
         let response = expect_status(response, Method::HEAD, &url, &[StatusCode::OK]).await?;
-        Ok(Some(response.content_length().unwrap_or(0)))
+        // The header, because the HTTP client reports a HEAD response's empty body as length 0.
+        let size = header_str(response.headers(), CONTENT_LENGTH.as_str())
+            .and_then(|value| value.parse().ok())
+            .unwrap_or(0);
+        Ok(Some(size))
     }
 
     /// Streams a blob, verifying its digest and, when given, its size over the bytes received.

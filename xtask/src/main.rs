@@ -4,6 +4,7 @@ mod bench;
 mod ci;
 mod codegen;
 mod prism;
+mod registry;
 mod test;
 
 use std::path::PathBuf;

@@ -5,7 +5,7 @@ use std::process::Command;
 
 use anyhow::Context;
 
-use crate::prism;
+use crate::{prism, registry};
 
 pub(crate) fn run() -> anyhow::Result<()> {
     let root = crate::workspace_root();
@@ -20,7 +20,12 @@ pub(crate) fn run() -> anyhow::Result<()> {
     let mock = prism::Mock::start(&prism_binary, &mock_spec, &cache.join("prism.log"))?;
     env.push(("HARBOR_AZURE_PRISM_URL".to_owned(), mock.url.clone()));
 
+    // oci-transfer: CNCF distribution registries without auth and with htpasswd.
+    let registries = registry::start_test_registries(&registry::scratch_dir("registries"))?;
+    env.extend(registries.env.iter().cloned());
+
     let result = cargo_test(&env);
+    drop(registries);
     drop(mock);
     result
 }
