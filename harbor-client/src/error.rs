@@ -58,10 +58,10 @@ pub enum Error {
         rule: &'static str,
     },
 
-    /// A request header value contains bytes that HTTP does not allow.
+    /// A request header has an invalid name, or a value with bytes that HTTP does not allow.
     #[error(
-        "{operation}: the value of header {name} is not a valid HTTP header value \
-         (it contains control characters); the value is not shown"
+        "{operation}: header {name} is not valid HTTP because its name is invalid or its value \
+         contains control characters or non-ASCII bytes. The value is not shown"
     )]
     InvalidHeader {
         /// The operation whose request was rejected.

@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
-use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use http::header::{AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
 use http::{HeaderMap, HeaderName, HeaderValue};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use tracing::Instrument as _;
@@ -127,8 +127,11 @@ impl Client {
         let request_id = uuid::Uuid::new_v4().to_string();
 
         let mut headers = HeaderMap::new();
-        headers.insert(ACCEPT, HeaderValue::from_static(request.accept));
-        for (name, value) in &request.headers {
+        let extra = request
+            .headers
+            .iter()
+            .map(|(name, value)| (*name, value.as_str()));
+        for (name, value) in std::iter::once(("Accept", request.accept)).chain(extra) {
             let invalid = || Error::InvalidHeader {
                 operation: operation.clone(),
                 name,
