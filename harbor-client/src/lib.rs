@@ -6,8 +6,6 @@
 
 mod auth;
 mod builder;
-// The execute_* methods are called only by generated operations, which land next.
-#[allow(dead_code)]
 mod client;
 mod created;
 mod error;
