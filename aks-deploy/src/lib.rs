@@ -25,6 +25,7 @@ pub mod error;
 pub mod helm;
 pub mod kube_apply;
 pub mod manifests;
+pub mod plan;
 pub mod presets;
 pub mod redact;
 pub mod render;
@@ -33,5 +34,6 @@ pub mod rollout;
 pub mod spread;
 pub mod validate;
 pub mod values;
+pub mod workflow;
 
 pub use error::{Error, Result};
