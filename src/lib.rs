@@ -10,3 +10,5 @@
 pub use acr_client as acr;
 pub use aks_deploy as aks;
 pub use harbor_client as harbor;
+
+pub mod config;
