@@ -71,13 +71,7 @@ async fn handle(
             .await?;
         return client.shutdown().await;
     }
-    let cut_after = (line.starts_with("GET ")
-        && line.contains("/blobs/sha256:")
-        && take(&faults.drop_blob_gets))
-    .then_some(faults.drop_after_bytes);
-    if cut_after.is_some() {
-        faults.injected.fetch_add(1, Ordering::SeqCst);
-    }
+    let is_blob_get = line.starts_with("GET ") && line.contains("/blobs/sha256:");
     let mut server = TcpStream::connect(upstream).await?;
     server.write_all(&head).await?;
     let (mut client_read, mut client_write) = client.into_split();
@@ -91,15 +85,18 @@ async fn handle(
         if read == 0 {
             break;
         }
-        let allowed = match cut_after {
-            Some(limit) => read.min(limit.saturating_sub(forwarded)),
-            None => read,
-        };
-        client_write.write_all(&buffer[..allowed]).await?;
-        forwarded += allowed;
-        if allowed < read {
+        // A fault is used up only by a response long enough to be cut.
+        let cut = is_blob_get
+            && forwarded + read > faults.drop_after_bytes
+            && take(&faults.drop_blob_gets);
+        if cut {
+            faults.injected.fetch_add(1, Ordering::SeqCst);
+            let allowed = faults.drop_after_bytes - forwarded;
+            client_write.write_all(&buffer[..allowed]).await?;
             break;
         }
+        client_write.write_all(&buffer[..read]).await?;
+        forwarded += read;
     }
     upload.abort();
     Ok(())
