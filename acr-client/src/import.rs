@@ -62,7 +62,7 @@ impl ImageName {
         if let Some((repository, digest)) = value.split_once('@') {
             validate_digest(digest)?;
             return Ok(Self {
-                repository: RepositoryName::new(repository)?,
+                repository: RepositoryName::new_ignoring_case(repository)?,
                 reference: ImageReference::Digest(digest.to_owned()),
             });
         }
@@ -74,7 +74,7 @@ impl ImageName {
             _ => (value, ImageReference::Default),
         };
         Ok(Self {
-            repository: RepositoryName::new(repository)?,
+            repository: RepositoryName::new_ignoring_case(repository)?,
             reference,
         })
     }
@@ -279,7 +279,7 @@ impl ImportImageBuilder {
         let untagged_target_repositories = self
             .untagged_target_repositories
             .iter()
-            .map(|repository| RepositoryName::new(repository))
+            .map(|repository| RepositoryName::new_ignoring_case(repository))
             .collect::<Result<Vec<_>, _>>()?;
 
         Ok(ImportImage {

@@ -157,6 +157,20 @@ impl RepositoryName {
         Ok(Self(value.to_owned()))
     }
 
+    /// Validates a repository name but accepts upper-case letters, which ACR's
+    /// documented rule excludes.
+    ///
+    /// NOTE: used only for `importImage`, because the REST spec's own import examples
+    /// use names such as `sourceRepository`; it is unverified whether ACR accepts them.
+    pub(crate) fn new_ignoring_case(value: &str) -> Result<Self, Error> {
+        Self::new(&value.to_ascii_lowercase()).map_err(|_| Error::InvalidName {
+            kind: "repository name",
+            value: value.to_owned(),
+            rule: Self::RULE,
+        })?;
+        Ok(Self(value.to_owned()))
+    }
+
     /// Returns the name.
     pub fn as_str(&self) -> &str {
         &self.0

@@ -458,6 +458,40 @@ impl AcrManagementClient {
         }
     }
 
+    /// Replaces the description and the whole action list with a PATCH and waits for
+    /// provisioning. Use [`AcrManagementClient::add_scope_map_actions`] to keep the
+    /// existing actions.
+    ///
+    /// # Errors
+    /// [`Error::ReadOnlyScopeMap`], [`Error::InvalidInput`] when `actions` is empty,
+    /// [`Error::Arm`] or [`Error::Timeout`].
+    pub async fn update_scope_map(
+        &self,
+        registry: &RegistryName,
+        scope_map: &ScopeMapName,
+        description: Option<&str>,
+        actions: &[ScopeMapAction],
+    ) -> Result<ScopeMap, Error> {
+        writable(scope_map)?;
+        if actions.is_empty() {
+            return Err(Error::InvalidInput {
+                field: "actions",
+                reason: format!("scope map {scope_map} needs at least one action"),
+            });
+        }
+        let actions: Vec<String> = actions.iter().map(ToString::to_string).collect();
+        let mut properties = serde_json::json!({ "actions": actions });
+        if let Some(description) = description {
+            properties["description"] = serde_json::json!(description);
+        }
+        self.patch_scope_map(
+            registry,
+            scope_map,
+            serde_json::json!({ "properties": properties }),
+        )
+        .await
+    }
+
     /// Replaces the action list with a PATCH and waits for provisioning.
     async fn write_scope_map_actions(
         &self,
@@ -465,8 +499,17 @@ impl AcrManagementClient {
         scope_map: &ScopeMapName,
         actions: Vec<String>,
     ) -> Result<ScopeMap, Error> {
-        let id = self.scope_map_id(registry, scope_map)?;
         let body = serde_json::json!({ "properties": { "actions": actions } });
+        self.patch_scope_map(registry, scope_map, body).await
+    }
+
+    async fn patch_scope_map(
+        &self,
+        registry: &RegistryName,
+        scope_map: &ScopeMapName,
+        body: serde_json::Value,
+    ) -> Result<ScopeMap, Error> {
+        let id = self.scope_map_id(registry, scope_map)?;
         let poller = self
             .arm()
             .begin_patch(

@@ -79,8 +79,8 @@ enum State {
 /// Poller of one long-running operation, returned by the `begin_*` methods of
 /// [`ArmClient`].
 ///
-/// Polls wait for the `Retry-After` of the previous response, or
-/// [`LroOptions::default_poll_interval`] without one, and never past the deadline.
+/// Polls wait for the latest `Retry-After` ARM sent, or
+/// [`LroOptions::default_poll_interval`] when it sent none, and never past the deadline.
 #[derive(Debug)]
 pub struct Poller {
     client: ArmClient,
@@ -251,12 +251,11 @@ impl Poller {
 
     /// Sends one poll and updates the state; returns the status seen.
     async fn poll(&mut self) -> Result<String, ArmError> {
-        let clock = self.client.clock().clone();
         match &self.state {
             State::Done(_) => Ok("Succeeded".to_owned()),
             State::AsyncOperation(url) => {
                 let response = self.client.get_url(url.clone()).await?;
-                self.retry_after = retry_after(response.headers(), clock.now_utc());
+                self.remember_retry_after(&response);
                 let status: OperationStatus = response.json()?;
                 match classify(&status.status) {
                     Terminal::Succeeded => {
@@ -293,7 +292,7 @@ impl Poller {
                     }
                     Err(error) => return Err(error),
                 };
-                self.retry_after = retry_after(response.headers(), clock.now_utc());
+                self.remember_retry_after(&response);
                 if response.status() == StatusCode::ACCEPTED {
                     return Ok("Accepted".to_owned());
                 }
@@ -307,7 +306,7 @@ impl Poller {
             }
             State::Provisioning => {
                 let response = self.client.get_url(self.resource_url.clone()).await?;
-                self.retry_after = retry_after(response.headers(), clock.now_utc());
+                self.remember_retry_after(&response);
                 let status = provisioning_state(&response).unwrap_or_default();
                 match classify(&status) {
                     Terminal::Succeeded => self.state = State::Done(Some(response)),
@@ -323,6 +322,14 @@ impl Poller {
                 }
                 Ok(status)
             }
+        }
+    }
+
+    /// Keeps the latest `Retry-After`; a poll without one leaves the previous value.
+    fn remember_retry_after(&mut self, response: &ArmResponse) {
+        let now = self.client.clock().now_utc();
+        if let Some(wait) = retry_after(response.headers(), now) {
+            self.retry_after = Some(wait);
         }
     }
 

@@ -274,6 +274,9 @@ pub(crate) fn acr_error_code(body: &[u8]) -> Option<String> {
 
 const REFRESH_KEY: &str = "\0refresh";
 
+/// API version of the ACR data-plane REST spec these requests follow.
+pub const DATA_PLANE_API_VERSION: &str = "2021-07-01";
+
 impl DataPlaneClient {
     /// Starts building a client for `login_server`, such as `exampleacr.azurecr.io`.
     pub fn builder(login_server: &str, auth: DataPlaneAuth) -> DataPlaneClientBuilder {
@@ -422,7 +425,7 @@ impl DataPlaneClient {
         password: &SecretString,
         scope: &str,
     ) -> Result<SecretString, Error> {
-        let mut url = self.url("/oauth2/token");
+        let mut url = self.url_with_api_version("/oauth2/token");
         url.query_pairs_mut()
             .append_pair("service", &self.inner.service)
             .append_pair("scope", scope);
@@ -467,7 +470,7 @@ impl DataPlaneClient {
         let response = self
             .inner
             .http
-            .request(Method::POST, self.url(path))
+            .request(Method::POST, self.url_with_api_version(path))
             .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(body.expose_secret().to_owned())
             .send()
@@ -489,6 +492,15 @@ impl DataPlaneClient {
             return Err(error);
         }
         Ok(bytes)
+    }
+
+    /// URL of an `/oauth2` endpoint with the data-plane `api-version`, which the REST
+    /// spec lists as an optional query parameter.
+    fn url_with_api_version(&self, path: &str) -> Url {
+        let mut url = self.url(path);
+        url.query_pairs_mut()
+            .append_pair("api-version", DATA_PLANE_API_VERSION);
+        url
     }
 
     pub(crate) fn url(&self, path: &str) -> Url {

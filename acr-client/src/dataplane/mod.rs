@@ -7,5 +7,5 @@ mod source;
 mod token_cache;
 
 pub use catalog::{CATALOG_SCOPE, MANIFEST_ACCEPT, TagAttributes, repository_scope};
-pub use client::{DataPlaneAuth, DataPlaneClient, DataPlaneClientBuilder};
+pub use client::{DATA_PLANE_API_VERSION, DataPlaneAuth, DataPlaneClient, DataPlaneClientBuilder};
 pub use source::{RegistryCredentials, resolve_manifest_digest};

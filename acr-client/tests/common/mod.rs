@@ -45,9 +45,14 @@ pub fn start_time() -> OffsetDateTime {
     time::macros::datetime!(2026-01-01 00:00 UTC)
 }
 
-/// An ARM client for `server` with a virtual clock and a short deadline.
+/// An ARM client for `server` with a virtual clock and a 60 s deadline.
 pub fn arm_client(server: &MockServer) -> (ArmClient, VirtualClock) {
-    let clock = VirtualClock::new(start_time());
+    arm_client_at(server, start_time())
+}
+
+/// As [`arm_client`], with the virtual clock starting at `start`.
+pub fn arm_client_at(server: &MockServer, start: OffsetDateTime) -> (ArmClient, VirtualClock) {
+    let clock = VirtualClock::new(start);
     let arm = ArmClient::builder(Arc::new(StaticCredential::default()))
         .endpoint(server.uri())
         .clock(Arc::new(clock.clone()))
@@ -106,3 +111,36 @@ pub fn on_server(server: &MockServer, url: &str) -> String {
 
 /// Management path of a registry in the examples' subscription and resource group.
 pub const REGISTRY_PATH: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/myResourceGroup/providers/Microsoft.ContainerRegistry/registries/myRegistry";
+
+/// A management client for the examples' subscription and resource group, with
+/// data-plane requests sent to `server` too.
+pub fn acr_client(server: &MockServer) -> (acr_client::AcrManagementClient, VirtualClock) {
+    acr_client_at(server, start_time())
+}
+
+/// As [`acr_client`], with the virtual clock starting at `start`.
+pub fn acr_client_at(
+    server: &MockServer,
+    start: OffsetDateTime,
+) -> (acr_client::AcrManagementClient, VirtualClock) {
+    let (arm, clock) = arm_client_at(server, start);
+    let client = acr_client::AcrManagementClient::new(
+        arm,
+        "00000000-0000-0000-0000-000000000000",
+        "myResourceGroup",
+    )
+    .unwrap()
+    .with_data_plane_endpoint(url::Url::parse(&server.uri()).unwrap());
+    (client, clock)
+}
+
+/// Builds a JWT (unsigned) whose `exp` claim is `exp` seconds since the Unix epoch.
+pub fn jwt_with_exp(exp: i64) -> String {
+    use base64::Engine;
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    format!(
+        "{}.{}.sig",
+        engine.encode(br#"{"alg":"RS256","typ":"JWT"}"#),
+        engine.encode(format!(r#"{{"exp":{exp}}}"#))
+    )
+}
