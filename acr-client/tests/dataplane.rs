@@ -508,3 +508,41 @@ fn basic_auth_from_generated_credentials() {
     }
     assert!(missing.is_err());
 }
+
+#[tokio::test]
+async fn data_plane_retries_503_with_retry_after() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth2/exchange"))
+        .respond_with(ResponseTemplate::new(503).insert_header("Retry-After", "3"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    mount_token_flow(&server).await;
+    Mock::given(method("HEAD"))
+        .and(path("/v2/mirror/nginx/manifests/1.25.3"))
+        .respond_with(ResponseTemplate::new(502))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("HEAD"))
+        .and(path("/v2/mirror/nginx/manifests/1.25.3"))
+        .respond_with(ResponseTemplate::new(200).insert_header(
+            "Docker-Content-Digest",
+            "sha256:f20c43161d73848408ef247f0ec7111b19fe58ffebc0cbcaa0d2c8bda4967268",
+        ))
+        .mount(&server)
+        .await;
+    let clock = VirtualClock::new(start_time());
+    let client = azure_ad_client(&server, &clock, None);
+
+    let digest = client
+        .manifest_digest(&RepositoryName::new("mirror/nginx").unwrap(), "1.25.3")
+        .await
+        .unwrap();
+
+    assert!(digest.starts_with("sha256:"));
+    let sleeps = clock.sleeps();
+    assert_eq!(sleeps.len(), 2);
+    assert_eq!(sleeps[0], Duration::from_secs(3));
+}

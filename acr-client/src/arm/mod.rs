@@ -17,7 +17,7 @@ mod error;
 mod lro;
 mod paging;
 mod resource_id;
-mod retry;
+pub(crate) mod retry;
 
 pub use client::{ArmClient, ArmClientBuilder, ArmRequest, ArmResponse, AzureCloud};
 pub use clock::{BoxFuture, Clock, SystemClock, VirtualClock};

@@ -94,10 +94,8 @@ impl DataPlaneClient {
         }
         let bearer = self.bearer(scope).await?;
         let response = self
-            .authorized(Method::GET, url, bearer)
-            .send()
-            .await
-            .map_err(|source| self.transport(&operation, source))?;
+            .send(&operation, self.authorized(Method::GET, url, bearer))
+            .await?;
         let status = response.status();
         let link = next_link(response.headers());
         let request_id = request_id(response.headers());
@@ -193,12 +191,10 @@ impl DataPlaneClient {
         let bearer = self
             .bearer(&repository_scope(repository, &["pull"]))
             .await?;
-        let response = self
+        let request = self
             .authorized(Method::HEAD, self.url(&path), bearer)
-            .header(ACCEPT, MANIFEST_ACCEPT)
-            .send()
-            .await
-            .map_err(|source| self.transport(&operation, source))?;
+            .header(ACCEPT, MANIFEST_ACCEPT);
+        let response = self.send(&operation, request).await?;
         if !response.status().is_success() {
             return Err(Error::Registry {
                 operation,

@@ -21,7 +21,7 @@ use url::Url;
 
 use super::token_cache::TokenCache;
 use crate::Error;
-use crate::arm::{AzureCloud, Clock, SystemClock};
+use crate::arm::{AzureCloud, Clock, RetryPolicy, SystemClock};
 use crate::registry::AdminCredentials;
 use crate::token::{GeneratedCredentials, PasswordName};
 
@@ -129,7 +129,8 @@ pub(crate) struct Inner {
     pub(crate) service: String,
     auth: DataPlaneAuth,
     pub(crate) http: reqwest::Client,
-    clock: Arc<dyn Clock>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) retry: RetryPolicy,
     refresh_margin: Duration,
     cache: Mutex<TokenCache>,
 }
@@ -152,6 +153,7 @@ pub struct DataPlaneClientBuilder {
     auth: DataPlaneAuth,
     http: Option<reqwest::Client>,
     clock: Option<Arc<dyn Clock>>,
+    retry: RetryPolicy,
     refresh_margin: Duration,
 }
 
@@ -172,6 +174,12 @@ impl DataPlaneClientBuilder {
     /// Sets the clock that decides when cached tokens are stale.
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = Some(clock);
+        self
+    }
+
+    /// Sets the retry policy; the default is [`RetryPolicy::default`].
+    pub fn retry_policy(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
         self
     }
 
@@ -212,6 +220,7 @@ impl DataPlaneClientBuilder {
                 auth: self.auth,
                 http,
                 clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock::new())),
+                retry: self.retry,
                 refresh_margin: self.refresh_margin,
                 cache: Mutex::new(TokenCache::default()),
             }),
@@ -286,6 +295,7 @@ impl DataPlaneClient {
             auth,
             http: None,
             clock: None,
+            retry: RetryPolicy::default(),
             refresh_margin: Duration::from_secs(300),
         }
     }
@@ -429,14 +439,12 @@ impl DataPlaneClient {
         url.query_pairs_mut()
             .append_pair("service", &self.inner.service)
             .append_pair("scope", scope);
-        let response = self
+        let request = self
             .inner
             .http
             .get(url)
-            .basic_auth(username, Some(password.expose_secret()))
-            .send()
-            .await
-            .map_err(|source| self.transport("GET /oauth2/token", source))?;
+            .basic_auth(username, Some(password.expose_secret()));
+        let response = self.send("GET /oauth2/token", request).await?;
         let status = response.status();
         let body = response
             .bytes()
@@ -467,15 +475,13 @@ impl DataPlaneClient {
         audience: &str,
     ) -> Result<bytes::Bytes, Error> {
         let operation = format!("POST {path}");
-        let response = self
+        let request = self
             .inner
             .http
             .request(Method::POST, self.url_with_api_version(path))
             .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(body.expose_secret().to_owned())
-            .send()
-            .await
-            .map_err(|source| self.transport(&operation, source))?;
+            .body(body.expose_secret().to_owned());
+        let response = self.send(&operation, request).await?;
         let status = response.status();
         let bytes = response
             .bytes()
