@@ -1,13 +1,14 @@
 //! Requests of generated operations, built as data without a server, and the generated models.
 
 use harbor_client::generated::models::{
-    Artifact, ErrorItem, Icon, NativeReportSummary, Platform, ProjectReq, ReplicationPolicy,
-    ScanDataExportRequest, ScheduleObj, ScheduleObjType,
+    Artifact, ErrorItem, Icon, NativeReportSummary, PasswordReq, Platform, ProjectReq,
+    ReplicationPolicy, RobotCreated, ScanDataExportRequest, ScheduleObj, ScheduleObjType,
 };
 use harbor_client::generated::operations::{
-    artifact, gc, immutable, project, retention, scan, scan_data_export, systeminfo, webhookjob,
+    artifact, gc, immutable, project, retention, scan, scan_data_export, systeminfo, user,
+    webhookjob,
 };
-use harbor_client::generated::{DEFINITION_NAMES, OPERATION_IDS};
+use harbor_client::generated::{DEFINITION_NAMES, OPERATION_IDS, Secret};
 use harbor_client::{Body, ProjectRef, Request};
 use http::Method;
 use serde_json::json;
@@ -89,7 +90,7 @@ fn accept_vulnerabilities_setter_replaces_default() {
 }
 
 #[test]
-fn get_project_by_all_digit_name_sends_resource_name_header() {
+fn get_project_by_digit_name() {
     let request = project::GetProject::new(ProjectRef::name("123"))
         .build()
         .unwrap();
@@ -99,7 +100,7 @@ fn get_project_by_all_digit_name_sends_resource_name_header() {
 }
 
 #[test]
-fn get_project_by_id_sends_no_resource_name_header() {
+fn get_project_by_id() {
     let request = project::GetProject::new(ProjectRef::id(9)).build().unwrap();
 
     assert_eq!(request.path, "/projects/9");
@@ -107,7 +108,7 @@ fn get_project_by_id_sends_no_resource_name_header() {
 }
 
 #[test]
-fn list_immutable_rules_by_name_sends_resource_name_header() {
+fn immutable_rules_by_name() {
     let request = immutable::ListImmuRules::new(ProjectRef::name("2024"))
         .build()
         .unwrap();
@@ -394,6 +395,44 @@ fn dashed_property_maps_to_snake_case() {
     assert_eq!(
         serde_json::to_value(&icon).unwrap(),
         json!({"content-type": "image/png", "content": "aWNvbg=="})
+    );
+}
+
+#[test]
+fn robot_secret_is_redacted_in_debug() {
+    let robot: RobotCreated = serde_json::from_value(json!({
+        "id": 7,
+        "name": "robot$library+ci",
+        "secret": "s3cr3t-EXAMPLE"
+    }))
+    .unwrap();
+
+    let secret = robot.secret.as_ref().unwrap();
+    assert_eq!(secret.expose_secret(), "s3cr3t-EXAMPLE");
+    assert!(!format!("{robot:?}").contains("s3cr3t-EXAMPLE"));
+    assert_eq!(
+        serde_json::to_value(&robot).unwrap()["secret"],
+        "s3cr3t-EXAMPLE"
+    );
+}
+
+#[test]
+fn password_request_redacts_debug_but_sends_body() {
+    let password = PasswordReq {
+        old_password: Some(Secret::new("old-EXAMPLE")),
+        new_password: Some(Secret::new("new-EXAMPLE")),
+    };
+    let request = user::UpdateUserPassword::new(3, password);
+
+    let debug = format!("{request:?}");
+    assert!(!debug.contains("old-EXAMPLE"), "{debug}");
+    assert!(!debug.contains("new-EXAMPLE"), "{debug}");
+    let built = request.build().unwrap();
+    assert_eq!(built.method, Method::PUT);
+    assert_eq!(built.path, "/users/3/password");
+    assert_eq!(
+        body_json(&built),
+        json!({"old_password": "old-EXAMPLE", "new_password": "new-EXAMPLE"})
     );
 }
 

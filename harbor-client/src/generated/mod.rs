@@ -8,6 +8,9 @@
 
 pub mod models;
 pub mod operations;
+mod secret;
+
+pub use self::secret::Secret;
 
 /// Swagger operation ids of every generated operation, sorted.
 pub const OPERATION_IDS: &[&str] = &[

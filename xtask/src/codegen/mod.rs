@@ -3,7 +3,7 @@
 //!
 //! The steps: parse the document ([`spec`]), map schemas to Rust types ([`types`], [`naming`]),
 //! emit one file per definition ([`models`]) and one per tag ([`operations`], after [`plan`]
-//! analysed each operation), then format with rustfmt and write or compare ([`writer`]). Output
+//! analysed each operation) plus the [`secret`] type, then format with rustfmt and write or compare ([`writer`]). Output
 //! is sorted, so the same document always gives the same files.
 
 mod items;
@@ -11,6 +11,7 @@ mod models;
 mod naming;
 mod operations;
 mod plan;
+mod secret;
 mod spec;
 #[cfg(test)]
 mod tests;
@@ -137,6 +138,7 @@ fn generate(spec: &Spec) -> anyhow::Result<Vec<GeneratedFile>> {
         }
     }
     files.extend(operations::generate(&plans)?);
+    files.push(secret::secret_file());
     files.push(root_module(spec, &operation_ids));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
@@ -162,7 +164,9 @@ fn root_module(spec: &Spec, operation_ids: &BTreeMap<String, String>) -> Generat
     // Operations without required parameters have a `new()` without arguments but no `Default`,
     // because a request type with a client cannot implement it.
     content.push_str("#![allow(clippy::new_without_default)]\n\n");
-    content.push_str("pub mod models;\npub mod operations;\n\n");
+    content.push_str(
+        "pub mod models;\npub mod operations;\nmod secret;\n\npub use self::secret::Secret;\n\n",
+    );
 
     content.push_str("/// Swagger operation ids of every generated operation, sorted.\n");
     content.push_str("pub const OPERATION_IDS: &[&str] = &[\n");

@@ -1,7 +1,7 @@
 //! The `generated/operations/` files: one module per swagger tag with a request type per
 //! operation and the `Client` methods that create them.
 //!
-//! A request type `X<C = crate::Client>` holds its parameters and a client of type `C`.
+//! A request type `X<C = crate::Client>` contains its parameters and a client of type `C`.
 //! `X::new(..)` creates it with `C = ()`, so it can be built but not sent; the `Client` method
 //! creates it with the client, which adds `send` (and `stream` for paged lists).
 
@@ -152,8 +152,7 @@ fn render_struct(out: &mut String, plan: &OperationPlan) {
     out.push_str("///\n");
     let _ = writeln!(
         out,
-        "/// [`crate::Client::{}`] creates it with a client, so it can be sent. [`{name}::new`] creates it\n\
-         /// without one, so it can only be built.",
+        "/// Create it with [`crate::Client::{}`] to send it, or with [`{name}::new`] to only build it.",
         plan.method_name
     );
     out.push_str("#[derive(Debug, Clone)]\n");

@@ -50,7 +50,7 @@ pub(crate) struct OperationPlan {
     pub(crate) inline: Vec<TypeDef>,
 }
 
-/// Where a parameter goes.
+/// Location of a parameter in the request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Location {
     Path,
@@ -70,7 +70,7 @@ impl Location {
     }
 }
 
-/// How a parameter is typed and encoded.
+/// Type and encoding rule of a parameter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum ParamKind {
     /// A value of [`ParamPlan::ty`].
@@ -107,7 +107,7 @@ pub(crate) struct ParamPlan {
     pub(crate) description: String,
 }
 
-/// Which transport method reads the response.
+/// Transport method that reads the response.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum ResponsePlan {
     /// A JSON array of a list operation with `page` and `page_size`: `execute_page`.
@@ -462,8 +462,8 @@ fn plan_response(
     let response = spec.resolve_response(first)?;
 
     let Some(schema) = &response.schema else {
-        // Harbor answers some operations that list 200 and 201 with 201 and a Location header;
-        // Created reads the header when it is there and is harmless when it is not.
+        // Harbor's handler of triggerRetentionExecution, which lists both 200 and 201, returns 201
+        // with a Location header. Created reads the header and also accepts a response without one.
         if let Some((created, _)) = successes.iter().find(|(code, _)| code == "201") {
             return Ok((created.clone(), ResponsePlan::Created));
         }

@@ -93,7 +93,7 @@ impl<'de> Deserialize<'de> for ScalarKey {
 /// A Swagger 2.0 document.
 #[derive(Debug, Deserialize)]
 pub(crate) struct Spec {
-    /// Media types the API produces unless an operation says otherwise.
+    /// Media types of responses, unless an operation sets its own.
     #[serde(default)]
     pub(crate) produces: Vec<String>,
     #[serde(default)]

@@ -18,6 +18,8 @@ pub(crate) enum RustType {
     Bool,
     /// Any JSON value: untyped schemas and objects without properties.
     Json,
+    /// A string property that contains a credential: `crate::generated::Secret`.
+    Secret,
     Vec(Box<RustType>),
     /// A JSON object with arbitrary keys.
     Map(Box<RustType>),
@@ -46,6 +48,7 @@ impl RustType {
             Self::F64 => "f64".to_owned(),
             Self::Bool => "bool".to_owned(),
             Self::Json => "serde_json::Value".to_owned(),
+            Self::Secret => "crate::generated::Secret".to_owned(),
             Self::Vec(item) => format!("Vec<{}>", item.render(scope)),
             Self::Map(value) => format!(
                 "std::collections::BTreeMap<String, {}>",
@@ -67,7 +70,7 @@ impl RustType {
 #[derive(Debug, Clone)]
 pub(crate) struct StructDef {
     pub(crate) name: String,
-    /// Where the schema comes from, for the doc comment: "definition `Artifact`".
+    /// Origin of the schema for doc comments and errors, for example "definition `Artifact`".
     pub(crate) source: String,
     pub(crate) fields: Vec<FieldDef>,
     /// Type of the values of `additionalProperties`, kept in a flattened map.
@@ -139,8 +142,8 @@ impl<'a> TypeMapper<'a> {
         std::mem::take(&mut self.inline)
     }
 
-    /// Maps `schema` to a Rust type. An inline object or enum becomes a new type named `hint`;
-    /// `source` says where the schema comes from, for doc comments and errors.
+    /// Maps `schema` to a Rust type. An inline object or enum becomes a new type named `hint`.
+    /// `source` names the origin of the schema in doc comments and errors.
     pub(crate) fn map(
         &mut self,
         schema: &Schema,
@@ -231,12 +234,17 @@ impl<'a> TypeMapper<'a> {
             }
             let property_source = format!("{source}, property `{json_name}`");
             let hint = format!("{name}{}", naming::pascal_case(json_name));
-            let ty = self.map(property, &hint, &property_source)?;
+            let mut ty = self.map(property, &hint, &property_source)?;
+            let mut description = self.describe(property);
+            if ty == RustType::String && super::secret::is_secret_property(json_name) {
+                ty = RustType::Secret;
+                description.push_str(", secret");
+            }
             fields.push(FieldDef {
                 json_name: json_name.clone(),
                 rust_name,
                 ty,
-                description: self.describe(property),
+                description,
                 aliases: quoted_name_alias(json_name).into_iter().collect(),
             });
         }
@@ -317,16 +325,16 @@ fn additional_name_clash(schema: &Schema, rust_name: &str) -> bool {
 /// Returns the name inside single quotes for a property named like `'os.version'`.
 ///
 /// NOTE: Harbor v2.15.2's swagger writes the `Platform` properties as `'''os.version'''`, which
-/// YAML reads as a name with the quotes. The field is written under that literal name, as the
-/// swagger says, and decoding also accepts the name without quotes, since it is unverified which
-/// one Harbor sends.
+/// YAML reads as a name with the quotes. The field is serialized under that literal name, as the
+/// swagger defines it, and decoding also accepts the name without quotes, because it is unverified
+/// which one Harbor sends.
 fn quoted_name_alias(json_name: &str) -> Option<String> {
     let inner = json_name.strip_prefix('\'')?.strip_suffix('\'')?;
     (!inner.is_empty()).then(|| inner.to_owned())
 }
 
-/// Maps an integer format to a Rust type: unsigned 64-bit formats to `u64`, every other format
-/// (including none, `int32` and `int8`) to `i64`, so a value never overflows its field.
+/// Maps an integer format to a Rust type: `uint64` to `u64`, every other format (including none,
+/// `int32` and `int8`) to `i64`, the widest signed type, so a 32-bit value always fits.
 fn integer_type(format: Option<&str>) -> RustType {
     match format {
         Some("uint64") => RustType::U64,

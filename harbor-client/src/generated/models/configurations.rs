@@ -41,9 +41,9 @@ pub struct Configurations {
     /// JSON property `ldap_search_dn` (string).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ldap_search_dn: Option<String>,
-    /// JSON property `ldap_search_password` (string).
+    /// JSON property `ldap_search_password` (string, secret).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub ldap_search_password: Option<String>,
+    pub ldap_search_password: Option<crate::generated::Secret>,
     /// JSON property `ldap_timeout` (integer).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ldap_timeout: Option<i64>,
@@ -74,9 +74,9 @@ pub struct Configurations {
     /// JSON property `uaa_client_id` (string).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub uaa_client_id: Option<String>,
-    /// JSON property `uaa_client_secret` (string).
+    /// JSON property `uaa_client_secret` (string, secret).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub uaa_client_secret: Option<String>,
+    pub uaa_client_secret: Option<crate::generated::Secret>,
     /// JSON property `uaa_endpoint` (string).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub uaa_endpoint: Option<String>,
@@ -113,9 +113,9 @@ pub struct Configurations {
     /// JSON property `oidc_client_id` (string).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub oidc_client_id: Option<String>,
-    /// JSON property `oidc_client_secret` (string).
+    /// JSON property `oidc_client_secret` (string, secret).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub oidc_client_secret: Option<String>,
+    pub oidc_client_secret: Option<crate::generated::Secret>,
     /// JSON property `oidc_groups_claim` (string).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub oidc_groups_claim: Option<String>,

@@ -11,9 +11,9 @@ pub struct LdapConf {
     /// JSON property `ldap_search_dn` (string).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ldap_search_dn: Option<String>,
-    /// JSON property `ldap_search_password` (string).
+    /// JSON property `ldap_search_password` (string, secret).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub ldap_search_password: Option<String>,
+    pub ldap_search_password: Option<crate::generated::Secret>,
     /// JSON property `ldap_base_dn` (string).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ldap_base_dn: Option<String>,

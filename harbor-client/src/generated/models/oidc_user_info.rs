@@ -14,9 +14,9 @@ pub struct OIDCUserInfo {
     /// JSON property `subiss` (string).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subiss: Option<String>,
-    /// JSON property `secret` (string).
+    /// JSON property `secret` (string, secret).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub secret: Option<String>,
+    pub secret: Option<crate::generated::Secret>,
     /// JSON property `creation_time` (string, date-time).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub creation_time: Option<String>,

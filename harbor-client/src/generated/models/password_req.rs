@@ -5,10 +5,10 @@
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
 pub struct PasswordReq {
-    /// JSON property `old_password` (string).
+    /// JSON property `old_password` (string, secret).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub old_password: Option<String>,
-    /// JSON property `new_password` (string).
+    pub old_password: Option<crate::generated::Secret>,
+    /// JSON property `new_password` (string, secret).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub new_password: Option<String>,
+    pub new_password: Option<crate::generated::Secret>,
 }

@@ -11,7 +11,7 @@ pub struct RegistryCredential {
     /// JSON property `access_key` (string).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub access_key: Option<String>,
-    /// JSON property `access_secret` (string).
+    /// JSON property `access_secret` (string, secret).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub access_secret: Option<String>,
+    pub access_secret: Option<crate::generated::Secret>,
 }

@@ -14,9 +14,9 @@ pub struct Robot {
     /// JSON property `description` (string).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// JSON property `secret` (string).
+    /// JSON property `secret` (string, secret).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub secret: Option<String>,
+    pub secret: Option<crate::generated::Secret>,
     /// JSON property `level` (string).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub level: Option<String>,

@@ -11,9 +11,9 @@ pub struct RobotCreated {
     /// JSON property `name` (string).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// JSON property `secret` (string).
+    /// JSON property `secret` (string, secret).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub secret: Option<String>,
+    pub secret: Option<crate::generated::Secret>,
     /// JSON property `creation_time` (string, date-time).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub creation_time: Option<String>,

@@ -5,7 +5,7 @@
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
 pub struct RobotSec {
-    /// JSON property `secret` (string).
+    /// JSON property `secret` (string, secret).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub secret: Option<String>,
+    pub secret: Option<crate::generated::Secret>,
 }

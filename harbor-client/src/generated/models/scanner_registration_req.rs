@@ -17,9 +17,9 @@ pub struct ScannerRegistrationReq {
     /// JSON property `auth` (string).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auth: Option<String>,
-    /// JSON property `access_credential` (string).
+    /// JSON property `access_credential` (string, secret).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub access_credential: Option<String>,
+    pub access_credential: Option<crate::generated::Secret>,
     /// JSON property `skip_certVerify` (boolean).
     #[serde(rename = "skip_certVerify", skip_serializing_if = "Option::is_none")]
     pub skip_cert_verify: Option<bool>,

@@ -14,7 +14,7 @@ pub struct ScannerRegistrationSettings {
     /// JSON property `auth` (string).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auth: Option<String>,
-    /// JSON property `access_credential` (string).
+    /// JSON property `access_credential` (string, secret).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub access_credential: Option<String>,
+    pub access_credential: Option<crate::generated::Secret>,
 }

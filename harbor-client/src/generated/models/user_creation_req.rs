@@ -14,9 +14,9 @@ pub struct UserCreationReq {
     /// JSON property `comment` (string).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
-    /// JSON property `password` (string).
+    /// JSON property `password` (string, secret).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub password: Option<String>,
+    pub password: Option<crate::generated::Secret>,
     /// JSON property `username` (string).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,

@@ -11,9 +11,9 @@ pub struct WebhookTargetObject {
     /// JSON property `address` (string).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
-    /// JSON property `auth_header` (string).
+    /// JSON property `auth_header` (string, secret).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub auth_header: Option<String>,
+    pub auth_header: Option<crate::generated::Secret>,
     /// JSON property `skip_cert_verify` (boolean).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub skip_cert_verify: Option<bool>,

@@ -3,8 +3,7 @@
 
 /// Request of `POST /projects/{project_name}/repositories/{repository_name}/artifacts/{reference}/labels` (operation `addLabel`).
 ///
-/// [`crate::Client::add_label`] creates it with a client, so it can be sent. [`AddLabel::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::add_label`] to send it, or with [`AddLabel::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct AddLabel<C = crate::Client> {
     client: C,
@@ -118,8 +117,7 @@ impl crate::Client {
 
 /// Request of `POST /projects/{project_name}/repositories/{repository_name}/artifacts` (operation `CopyArtifact`).
 ///
-/// [`crate::Client::copy_artifact`] creates it with a client, so it can be sent. [`CopyArtifact::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::copy_artifact`] to send it, or with [`CopyArtifact::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct CopyArtifact<C = crate::Client> {
     client: C,
@@ -214,8 +212,7 @@ impl crate::Client {
 
 /// Request of `POST /projects/{project_name}/repositories/{repository_name}/artifacts/{reference}/tags` (operation `createTag`).
 ///
-/// [`crate::Client::create_tag`] creates it with a client, so it can be sent. [`CreateTag::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::create_tag`] to send it, or with [`CreateTag::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct CreateTag<C = crate::Client> {
     client: C,
@@ -329,8 +326,7 @@ impl crate::Client {
 
 /// Request of `DELETE /projects/{project_name}/repositories/{repository_name}/artifacts/{reference}` (operation `deleteArtifact`).
 ///
-/// [`crate::Client::delete_artifact`] creates it with a client, so it can be sent. [`DeleteArtifact::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::delete_artifact`] to send it, or with [`DeleteArtifact::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct DeleteArtifact<C = crate::Client> {
     client: C,
@@ -434,8 +430,7 @@ impl crate::Client {
 
 /// Request of `DELETE /projects/{project_name}/repositories/{repository_name}/artifacts/{reference}/tags/{tag_name}` (operation `deleteTag`).
 ///
-/// [`crate::Client::delete_tag`] creates it with a client, so it can be sent. [`DeleteTag::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::delete_tag`] to send it, or with [`DeleteTag::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct DeleteTag<C = crate::Client> {
     client: C,
@@ -548,8 +543,7 @@ impl crate::Client {
 
 /// Request of `GET /projects/{project_name}/repositories/{repository_name}/artifacts/{reference}/additions/{addition}` (operation `getAddition`).
 ///
-/// [`crate::Client::get_addition`] creates it with a client, so it can be sent. [`GetAddition::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_addition`] to send it, or with [`GetAddition::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetAddition<C = crate::Client> {
     client: C,
@@ -735,8 +729,7 @@ impl<'de> serde::Deserialize<'de> for GetAdditionAddition {
 
 /// Request of `GET /projects/{project_name}/repositories/{repository_name}/artifacts/{reference}` (operation `getArtifact`).
 ///
-/// [`crate::Client::get_artifact`] creates it with a client, so it can be sent. [`GetArtifact::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_artifact`] to send it, or with [`GetArtifact::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetArtifact<C = crate::Client> {
     client: C,
@@ -965,8 +958,7 @@ impl crate::Client {
 
 /// Request of `GET /projects/{project_name}/repositories/{repository_name}/artifacts/{reference}/additions/vulnerabilities` (operation `getVulnerabilitiesAddition`).
 ///
-/// [`crate::Client::get_vulnerabilities_addition`] creates it with a client, so it can be sent. [`GetVulnerabilitiesAddition::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_vulnerabilities_addition`] to send it, or with [`GetVulnerabilitiesAddition::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetVulnerabilitiesAddition<C = crate::Client> {
     client: C,
@@ -1081,8 +1073,7 @@ impl crate::Client {
 
 /// Request of `GET /projects/{project_name}/repositories/{repository_name}/artifacts/{reference}/accessories` (operation `listAccessories`).
 ///
-/// [`crate::Client::list_accessories`] creates it with a client, so it can be sent. [`ListAccessories::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::list_accessories`] to send it, or with [`ListAccessories::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct ListAccessories<C = crate::Client> {
     client: C,
@@ -1263,8 +1254,7 @@ impl crate::Client {
 
 /// Request of `GET /projects/{project_name}/repositories/{repository_name}/artifacts` (operation `listArtifacts`).
 ///
-/// [`crate::Client::list_artifacts`] creates it with a client, so it can be sent. [`ListArtifacts::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::list_artifacts`] to send it, or with [`ListArtifacts::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct ListArtifacts<C = crate::Client> {
     client: C,
@@ -1509,8 +1499,7 @@ impl crate::Client {
 
 /// Request of `GET /projects/{project_name}/repositories/{repository_name}/artifacts/{reference}/tags` (operation `listTags`).
 ///
-/// [`crate::Client::list_tags`] creates it with a client, so it can be sent. [`ListTags::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::list_tags`] to send it, or with [`ListTags::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct ListTags<C = crate::Client> {
     client: C,
@@ -1703,8 +1692,7 @@ impl crate::Client {
 
 /// Request of `DELETE /projects/{project_name}/repositories/{repository_name}/artifacts/{reference}/labels/{label_id}` (operation `removeLabel`).
 ///
-/// [`crate::Client::remove_label`] creates it with a client, so it can be sent. [`RemoveLabel::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::remove_label`] to send it, or with [`RemoveLabel::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct RemoveLabel<C = crate::Client> {
     client: C,

@@ -3,8 +3,7 @@
 
 /// Request of `GET /auditlog-exts/events` (operation `listAuditLogEventTypes`).
 ///
-/// [`crate::Client::list_audit_log_event_types`] creates it with a client, so it can be sent. [`ListAuditLogEventTypes::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::list_audit_log_event_types`] to send it, or with [`ListAuditLogEventTypes::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct ListAuditLogEventTypes<C = crate::Client> {
     client: C,
@@ -69,8 +68,7 @@ impl crate::Client {
 
 /// Request of `GET /auditlog-exts` (operation `listAuditLogExts`).
 ///
-/// [`crate::Client::list_audit_log_exts`] creates it with a client, so it can be sent. [`ListAuditLogExts::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::list_audit_log_exts`] to send it, or with [`ListAuditLogExts::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct ListAuditLogExts<C = crate::Client> {
     client: C,
@@ -213,8 +211,7 @@ impl crate::Client {
 
 /// Request of `GET /audit-logs` (operation `listAuditLogs`).
 ///
-/// [`crate::Client::list_audit_logs`] creates it with a client, so it can be sent. [`ListAuditLogs::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::list_audit_logs`] to send it, or with [`ListAuditLogs::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct ListAuditLogs<C = crate::Client> {
     client: C,

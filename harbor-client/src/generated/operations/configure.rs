@@ -3,8 +3,7 @@
 
 /// Request of `GET /configurations` (operation `getConfigurations`).
 ///
-/// [`crate::Client::get_configurations`] creates it with a client, so it can be sent. [`GetConfigurations::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_configurations`] to send it, or with [`GetConfigurations::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetConfigurations<C = crate::Client> {
     client: C,
@@ -69,8 +68,7 @@ impl crate::Client {
 
 /// Request of `GET /internalconfig` (operation `getInternalconfig`).
 ///
-/// [`crate::Client::get_internalconfig`] creates it with a client, so it can be sent. [`GetInternalconfig::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_internalconfig`] to send it, or with [`GetInternalconfig::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetInternalconfig<C = crate::Client> {
     client: C,
@@ -135,8 +133,7 @@ impl crate::Client {
 
 /// Request of `PUT /configurations` (operation `updateConfigurations`).
 ///
-/// [`crate::Client::update_configurations`] creates it with a client, so it can be sent. [`UpdateConfigurations::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::update_configurations`] to send it, or with [`UpdateConfigurations::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct UpdateConfigurations<C = crate::Client> {
     client: C,

@@ -3,8 +3,7 @@
 
 /// Request of `POST /system/gc/schedule` (operation `createGCSchedule`).
 ///
-/// [`crate::Client::create_gc_schedule`] creates it with a client, so it can be sent. [`CreateGCSchedule::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::create_gc_schedule`] to send it, or with [`CreateGCSchedule::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct CreateGCSchedule<C = crate::Client> {
     client: C,
@@ -74,8 +73,7 @@ impl crate::Client {
 
 /// Request of `GET /system/gc/{gc_id}` (operation `getGC`).
 ///
-/// [`crate::Client::get_gc`] creates it with a client, so it can be sent. [`GetGC::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_gc`] to send it, or with [`GetGC::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetGC<C = crate::Client> {
     client: C,
@@ -141,8 +139,7 @@ impl crate::Client {
 
 /// Request of `GET /system/gc` (operation `getGCHistory`).
 ///
-/// [`crate::Client::get_gc_history`] creates it with a client, so it can be sent. [`GetGCHistory::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_gc_history`] to send it, or with [`GetGCHistory::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetGCHistory<C = crate::Client> {
     client: C,
@@ -284,8 +281,7 @@ impl crate::Client {
 
 /// Request of `GET /system/gc/{gc_id}/log` (operation `getGCLog`).
 ///
-/// [`crate::Client::get_gc_log`] creates it with a client, so it can be sent. [`GetGCLog::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_gc_log`] to send it, or with [`GetGCLog::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetGCLog<C = crate::Client> {
     client: C,
@@ -353,8 +349,7 @@ impl crate::Client {
 
 /// Request of `GET /system/gc/schedule` (operation `getGCSchedule`).
 ///
-/// [`crate::Client::get_gc_schedule`] creates it with a client, so it can be sent. [`GetGCSchedule::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_gc_schedule`] to send it, or with [`GetGCSchedule::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetGCSchedule<C = crate::Client> {
     client: C,
@@ -417,8 +412,7 @@ impl crate::Client {
 
 /// Request of `PUT /system/gc/{gc_id}` (operation `stopGC`).
 ///
-/// [`crate::Client::stop_gc`] creates it with a client, so it can be sent. [`StopGC::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::stop_gc`] to send it, or with [`StopGC::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct StopGC<C = crate::Client> {
     client: C,
@@ -484,8 +478,7 @@ impl crate::Client {
 
 /// Request of `PUT /system/gc/schedule` (operation `updateGCSchedule`).
 ///
-/// [`crate::Client::update_gc_schedule`] creates it with a client, so it can be sent. [`UpdateGCSchedule::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::update_gc_schedule`] to send it, or with [`UpdateGCSchedule::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct UpdateGCSchedule<C = crate::Client> {
     client: C,

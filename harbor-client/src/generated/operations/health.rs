@@ -3,8 +3,7 @@
 
 /// Request of `GET /health` (operation `getHealth`).
 ///
-/// [`crate::Client::get_health`] creates it with a client, so it can be sent. [`GetHealth::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_health`] to send it, or with [`GetHealth::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetHealth<C = crate::Client> {
     client: C,

@@ -3,8 +3,7 @@
 
 /// Request of `GET /icons/{digest}` (operation `getIcon`).
 ///
-/// [`crate::Client::get_icon`] creates it with a client, so it can be sent. [`GetIcon::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_icon`] to send it, or with [`GetIcon::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetIcon<C = crate::Client> {
     client: C,

@@ -3,8 +3,7 @@
 
 /// Request of `POST /projects/{project_name_or_id}/immutabletagrules` (operation `CreateImmuRule`).
 ///
-/// [`crate::Client::create_immu_rule`] creates it with a client, so it can be sent. [`CreateImmuRule::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::create_immu_rule`] to send it, or with [`CreateImmuRule::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct CreateImmuRule<C = crate::Client> {
     client: C,
@@ -95,8 +94,7 @@ impl crate::Client {
 
 /// Request of `DELETE /projects/{project_name_or_id}/immutabletagrules/{immutable_rule_id}` (operation `DeleteImmuRule`).
 ///
-/// [`crate::Client::delete_immu_rule`] creates it with a client, so it can be sent. [`DeleteImmuRule::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::delete_immu_rule`] to send it, or with [`DeleteImmuRule::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct DeleteImmuRule<C = crate::Client> {
     client: C,
@@ -186,8 +184,7 @@ impl crate::Client {
 
 /// Request of `GET /projects/{project_name_or_id}/immutabletagrules` (operation `ListImmuRules`).
 ///
-/// [`crate::Client::list_immu_rules`] creates it with a client, so it can be sent. [`ListImmuRules::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::list_immu_rules`] to send it, or with [`ListImmuRules::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct ListImmuRules<C = crate::Client> {
     client: C,
@@ -343,8 +340,7 @@ impl crate::Client {
 
 /// Request of `PUT /projects/{project_name_or_id}/immutabletagrules/{immutable_rule_id}` (operation `UpdateImmuRule`).
 ///
-/// [`crate::Client::update_immu_rule`] creates it with a client, so it can be sent. [`UpdateImmuRule::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::update_immu_rule`] to send it, or with [`UpdateImmuRule::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct UpdateImmuRule<C = crate::Client> {
     client: C,

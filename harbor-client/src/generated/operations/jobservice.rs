@@ -3,8 +3,7 @@
 
 /// Request of `GET /jobservice/jobs/{job_id}/log` (operation `actionGetJobLog`).
 ///
-/// [`crate::Client::action_get_job_log`] creates it with a client, so it can be sent. [`ActionGetJobLog::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::action_get_job_log`] to send it, or with [`ActionGetJobLog::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct ActionGetJobLog<C = crate::Client> {
     client: C,
@@ -72,8 +71,7 @@ impl crate::Client {
 
 /// Request of `PUT /jobservice/queues/{job_type}` (operation `actionPendingJobs`).
 ///
-/// [`crate::Client::action_pending_jobs`] creates it with a client, so it can be sent. [`ActionPendingJobs::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::action_pending_jobs`] to send it, or with [`ActionPendingJobs::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct ActionPendingJobs<C = crate::Client> {
     client: C,
@@ -158,8 +156,7 @@ impl crate::Client {
 
 /// Request of `GET /jobservice/pools` (operation `getWorkerPools`).
 ///
-/// [`crate::Client::get_worker_pools`] creates it with a client, so it can be sent. [`GetWorkerPools::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_worker_pools`] to send it, or with [`GetWorkerPools::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetWorkerPools<C = crate::Client> {
     client: C,
@@ -222,8 +219,7 @@ impl crate::Client {
 
 /// Request of `GET /jobservice/pools/{pool_id}/workers` (operation `getWorkers`).
 ///
-/// [`crate::Client::get_workers`] creates it with a client, so it can be sent. [`GetWorkers::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_workers`] to send it, or with [`GetWorkers::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetWorkers<C = crate::Client> {
     client: C,
@@ -289,8 +285,7 @@ impl crate::Client {
 
 /// Request of `GET /jobservice/queues` (operation `listJobQueues`).
 ///
-/// [`crate::Client::list_job_queues`] creates it with a client, so it can be sent. [`ListJobQueues::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::list_job_queues`] to send it, or with [`ListJobQueues::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct ListJobQueues<C = crate::Client> {
     client: C,
@@ -353,8 +348,7 @@ impl crate::Client {
 
 /// Request of `PUT /jobservice/jobs/{job_id}` (operation `stopRunningJob`).
 ///
-/// [`crate::Client::stop_running_job`] creates it with a client, so it can be sent. [`StopRunningJob::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::stop_running_job`] to send it, or with [`StopRunningJob::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct StopRunningJob<C = crate::Client> {
     client: C,

@@ -3,8 +3,7 @@
 
 /// Request of `POST /labels` (operation `CreateLabel`).
 ///
-/// [`crate::Client::create_label`] creates it with a client, so it can be sent. [`CreateLabel::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::create_label`] to send it, or with [`CreateLabel::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct CreateLabel<C = crate::Client> {
     client: C,
@@ -71,8 +70,7 @@ impl crate::Client {
 
 /// Request of `DELETE /labels/{label_id}` (operation `DeleteLabel`).
 ///
-/// [`crate::Client::delete_label`] creates it with a client, so it can be sent. [`DeleteLabel::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::delete_label`] to send it, or with [`DeleteLabel::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct DeleteLabel<C = crate::Client> {
     client: C,
@@ -138,8 +136,7 @@ impl crate::Client {
 
 /// Request of `GET /labels/{label_id}` (operation `GetLabelByID`).
 ///
-/// [`crate::Client::get_label_by_id`] creates it with a client, so it can be sent. [`GetLabelByID::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_label_by_id`] to send it, or with [`GetLabelByID::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetLabelByID<C = crate::Client> {
     client: C,
@@ -205,8 +202,7 @@ impl crate::Client {
 
 /// Request of `GET /labels` (operation `ListLabels`).
 ///
-/// [`crate::Client::list_labels`] creates it with a client, so it can be sent. [`ListLabels::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::list_labels`] to send it, or with [`ListLabels::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct ListLabels<C = crate::Client> {
     client: C,
@@ -382,8 +378,7 @@ impl crate::Client {
 
 /// Request of `PUT /labels/{label_id}` (operation `UpdateLabel`).
 ///
-/// [`crate::Client::update_label`] creates it with a client, so it can be sent. [`UpdateLabel::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::update_label`] to send it, or with [`UpdateLabel::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct UpdateLabel<C = crate::Client> {
     client: C,

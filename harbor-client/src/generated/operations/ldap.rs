@@ -3,8 +3,7 @@
 
 /// Request of `POST /ldap/users/import` (operation `importLdapUser`).
 ///
-/// [`crate::Client::import_ldap_user`] creates it with a client, so it can be sent. [`ImportLdapUser::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::import_ldap_user`] to send it, or with [`ImportLdapUser::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct ImportLdapUser<C = crate::Client> {
     client: C,
@@ -74,8 +73,7 @@ impl crate::Client {
 
 /// Request of `POST /ldap/ping` (operation `pingLdap`).
 ///
-/// [`crate::Client::ping_ldap`] creates it with a client, so it can be sent. [`PingLdap::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::ping_ldap`] to send it, or with [`PingLdap::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct PingLdap<C = crate::Client> {
     client: C,
@@ -153,8 +151,7 @@ impl crate::Client {
 
 /// Request of `GET /ldap/groups/search` (operation `searchLdapGroup`).
 ///
-/// [`crate::Client::search_ldap_group`] creates it with a client, so it can be sent. [`SearchLdapGroup::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::search_ldap_group`] to send it, or with [`SearchLdapGroup::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct SearchLdapGroup<C = crate::Client> {
     client: C,
@@ -244,8 +241,7 @@ impl crate::Client {
 
 /// Request of `GET /ldap/users/search` (operation `searchLdapUser`).
 ///
-/// [`crate::Client::search_ldap_user`] creates it with a client, so it can be sent. [`SearchLdapUser::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::search_ldap_user`] to send it, or with [`SearchLdapUser::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct SearchLdapUser<C = crate::Client> {
     client: C,

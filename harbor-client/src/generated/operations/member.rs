@@ -3,8 +3,7 @@
 
 /// Request of `POST /projects/{project_name_or_id}/members` (operation `createProjectMember`).
 ///
-/// [`crate::Client::create_project_member`] creates it with a client, so it can be sent. [`CreateProjectMember::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::create_project_member`] to send it, or with [`CreateProjectMember::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct CreateProjectMember<C = crate::Client> {
     client: C,
@@ -95,8 +94,7 @@ impl crate::Client {
 
 /// Request of `DELETE /projects/{project_name_or_id}/members/{mid}` (operation `deleteProjectMember`).
 ///
-/// [`crate::Client::delete_project_member`] creates it with a client, so it can be sent. [`DeleteProjectMember::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::delete_project_member`] to send it, or with [`DeleteProjectMember::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct DeleteProjectMember<C = crate::Client> {
     client: C,
@@ -180,8 +178,7 @@ impl crate::Client {
 
 /// Request of `GET /projects/{project_name_or_id}/members/{mid}` (operation `getProjectMember`).
 ///
-/// [`crate::Client::get_project_member`] creates it with a client, so it can be sent. [`GetProjectMember::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_project_member`] to send it, or with [`GetProjectMember::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetProjectMember<C = crate::Client> {
     client: C,
@@ -265,8 +262,7 @@ impl crate::Client {
 
 /// Request of `GET /projects/{project_name_or_id}/members` (operation `listProjectMembers`).
 ///
-/// [`crate::Client::list_project_members`] creates it with a client, so it can be sent. [`ListProjectMembers::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::list_project_members`] to send it, or with [`ListProjectMembers::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct ListProjectMembers<C = crate::Client> {
     client: C,
@@ -410,8 +406,7 @@ impl crate::Client {
 
 /// Request of `PUT /projects/{project_name_or_id}/members/{mid}` (operation `updateProjectMember`).
 ///
-/// [`crate::Client::update_project_member`] creates it with a client, so it can be sent. [`UpdateProjectMember::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::update_project_member`] to send it, or with [`UpdateProjectMember::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct UpdateProjectMember<C = crate::Client> {
     client: C,

@@ -3,8 +3,7 @@
 
 /// Request of `POST /system/oidc/ping` (operation `pingOIDC`).
 ///
-/// [`crate::Client::ping_oidc`] creates it with a client, so it can be sent. [`PingOIDC::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::ping_oidc`] to send it, or with [`PingOIDC::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct PingOIDC<C = crate::Client> {
     client: C,

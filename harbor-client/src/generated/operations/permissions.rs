@@ -3,8 +3,7 @@
 
 /// Request of `GET /permissions` (operation `getPermissions`).
 ///
-/// [`crate::Client::get_permissions`] creates it with a client, so it can be sent. [`GetPermissions::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_permissions`] to send it, or with [`GetPermissions::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetPermissions<C = crate::Client> {
     client: C,

@@ -3,8 +3,7 @@
 
 /// Request of `GET /ping` (operation `getPing`).
 ///
-/// [`crate::Client::get_ping`] creates it with a client, so it can be sent. [`GetPing::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_ping`] to send it, or with [`GetPing::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetPing<C = crate::Client> {
     client: C,

@@ -3,8 +3,7 @@
 
 /// Request of `POST /p2p/preheat/instances` (operation `CreateInstance`).
 ///
-/// [`crate::Client::create_instance`] creates it with a client, so it can be sent. [`CreateInstance::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::create_instance`] to send it, or with [`CreateInstance::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct CreateInstance<C = crate::Client> {
     client: C,
@@ -71,8 +70,7 @@ impl crate::Client {
 
 /// Request of `POST /projects/{project_name}/preheat/policies` (operation `CreatePolicy`).
 ///
-/// [`crate::Client::create_policy`] creates it with a client, so it can be sent. [`CreatePolicy::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::create_policy`] to send it, or with [`CreatePolicy::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct CreatePolicy<C = crate::Client> {
     client: C,
@@ -157,8 +155,7 @@ impl crate::Client {
 
 /// Request of `DELETE /p2p/preheat/instances/{preheat_instance_name}` (operation `DeleteInstance`).
 ///
-/// [`crate::Client::delete_instance`] creates it with a client, so it can be sent. [`DeleteInstance::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::delete_instance`] to send it, or with [`DeleteInstance::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct DeleteInstance<C = crate::Client> {
     client: C,
@@ -227,8 +224,7 @@ impl crate::Client {
 
 /// Request of `DELETE /projects/{project_name}/preheat/policies/{preheat_policy_name}` (operation `DeletePolicy`).
 ///
-/// [`crate::Client::delete_policy`] creates it with a client, so it can be sent. [`DeletePolicy::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::delete_policy`] to send it, or with [`DeletePolicy::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct DeletePolicy<C = crate::Client> {
     client: C,
@@ -311,8 +307,7 @@ impl crate::Client {
 
 /// Request of `GET /projects/{project_name}/preheat/policies/{preheat_policy_name}/executions/{execution_id}` (operation `GetExecution`).
 ///
-/// [`crate::Client::get_execution`] creates it with a client, so it can be sent. [`GetExecution::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_execution`] to send it, or with [`GetExecution::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetExecution<C = crate::Client> {
     client: C,
@@ -415,8 +410,7 @@ impl crate::Client {
 
 /// Request of `GET /p2p/preheat/instances/{preheat_instance_name}` (operation `GetInstance`).
 ///
-/// [`crate::Client::get_instance`] creates it with a client, so it can be sent. [`GetInstance::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_instance`] to send it, or with [`GetInstance::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetInstance<C = crate::Client> {
     client: C,
@@ -485,8 +479,7 @@ impl crate::Client {
 
 /// Request of `GET /projects/{project_name}/preheat/policies/{preheat_policy_name}` (operation `GetPolicy`).
 ///
-/// [`crate::Client::get_policy`] creates it with a client, so it can be sent. [`GetPolicy::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_policy`] to send it, or with [`GetPolicy::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetPolicy<C = crate::Client> {
     client: C,
@@ -569,8 +562,7 @@ impl crate::Client {
 
 /// Request of `GET /projects/{project_name}/preheat/policies/{preheat_policy_name}/executions/{execution_id}/tasks/{task_id}/logs` (operation `GetPreheatLog`).
 ///
-/// [`crate::Client::get_preheat_log`] creates it with a client, so it can be sent. [`GetPreheatLog::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_preheat_log`] to send it, or with [`GetPreheatLog::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetPreheatLog<C = crate::Client> {
     client: C,
@@ -684,8 +676,7 @@ impl crate::Client {
 
 /// Request of `GET /projects/{project_name}/preheat/policies/{preheat_policy_name}/executions` (operation `ListExecutions`).
 ///
-/// [`crate::Client::list_executions`] creates it with a client, so it can be sent. [`ListExecutions::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::list_executions`] to send it, or with [`ListExecutions::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct ListExecutions<C = crate::Client> {
     client: C,
@@ -845,8 +836,7 @@ impl crate::Client {
 
 /// Request of `GET /p2p/preheat/instances` (operation `ListInstances`).
 ///
-/// [`crate::Client::list_instances`] creates it with a client, so it can be sent. [`ListInstances::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::list_instances`] to send it, or with [`ListInstances::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct ListInstances<C = crate::Client> {
     client: C,
@@ -988,8 +978,7 @@ impl crate::Client {
 
 /// Request of `GET /projects/{project_name}/preheat/policies` (operation `ListPolicies`).
 ///
-/// [`crate::Client::list_policies`] creates it with a client, so it can be sent. [`ListPolicies::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::list_policies`] to send it, or with [`ListPolicies::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct ListPolicies<C = crate::Client> {
     client: C,
@@ -1136,8 +1125,7 @@ impl crate::Client {
 
 /// Request of `GET /p2p/preheat/providers` (operation `ListProviders`).
 ///
-/// [`crate::Client::list_providers`] creates it with a client, so it can be sent. [`ListProviders::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::list_providers`] to send it, or with [`ListProviders::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct ListProviders<C = crate::Client> {
     client: C,
@@ -1200,8 +1188,7 @@ impl crate::Client {
 
 /// Request of `GET /projects/{project_name}/preheat/providers` (operation `ListProvidersUnderProject`).
 ///
-/// [`crate::Client::list_providers_under_project`] creates it with a client, so it can be sent. [`ListProvidersUnderProject::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::list_providers_under_project`] to send it, or with [`ListProvidersUnderProject::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct ListProvidersUnderProject<C = crate::Client> {
     client: C,
@@ -1275,8 +1262,7 @@ impl crate::Client {
 
 /// Request of `GET /projects/{project_name}/preheat/policies/{preheat_policy_name}/executions/{execution_id}/tasks` (operation `ListTasks`).
 ///
-/// [`crate::Client::list_tasks`] creates it with a client, so it can be sent. [`ListTasks::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::list_tasks`] to send it, or with [`ListTasks::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct ListTasks<C = crate::Client> {
     client: C,
@@ -1454,8 +1440,7 @@ impl crate::Client {
 
 /// Request of `POST /projects/{project_name}/preheat/policies/{preheat_policy_name}` (operation `ManualPreheat`).
 ///
-/// [`crate::Client::manual_preheat`] creates it with a client, so it can be sent. [`ManualPreheat::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::manual_preheat`] to send it, or with [`ManualPreheat::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct ManualPreheat<C = crate::Client> {
     client: C,
@@ -1554,8 +1539,7 @@ impl crate::Client {
 
 /// Request of `POST /p2p/preheat/instances/ping` (operation `PingInstances`).
 ///
-/// [`crate::Client::ping_instances`] creates it with a client, so it can be sent. [`PingInstances::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::ping_instances`] to send it, or with [`PingInstances::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct PingInstances<C = crate::Client> {
     client: C,
@@ -1622,8 +1606,7 @@ impl crate::Client {
 
 /// Request of `PATCH /projects/{project_name}/preheat/policies/{preheat_policy_name}/executions/{execution_id}` (operation `StopExecution`).
 ///
-/// [`crate::Client::stop_execution`] creates it with a client, so it can be sent. [`StopExecution::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::stop_execution`] to send it, or with [`StopExecution::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct StopExecution<C = crate::Client> {
     client: C,
@@ -1736,8 +1719,7 @@ impl crate::Client {
 
 /// Request of `PUT /p2p/preheat/instances/{preheat_instance_name}` (operation `UpdateInstance`).
 ///
-/// [`crate::Client::update_instance`] creates it with a client, so it can be sent. [`UpdateInstance::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::update_instance`] to send it, or with [`UpdateInstance::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct UpdateInstance<C = crate::Client> {
     client: C,
@@ -1822,8 +1804,7 @@ impl crate::Client {
 
 /// Request of `PUT /projects/{project_name}/preheat/policies/{preheat_policy_name}` (operation `UpdatePolicy`).
 ///
-/// [`crate::Client::update_policy`] creates it with a client, so it can be sent. [`UpdatePolicy::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::update_policy`] to send it, or with [`UpdatePolicy::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct UpdatePolicy<C = crate::Client> {
     client: C,

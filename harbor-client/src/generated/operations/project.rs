@@ -3,8 +3,7 @@
 
 /// Request of `POST /projects` (operation `createProject`).
 ///
-/// [`crate::Client::create_project`] creates it with a client, so it can be sent. [`CreateProject::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::create_project`] to send it, or with [`CreateProject::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct CreateProject<C = crate::Client> {
     client: C,
@@ -88,8 +87,7 @@ impl crate::Client {
 
 /// Request of `DELETE /projects/{project_name_or_id}` (operation `deleteProject`).
 ///
-/// [`crate::Client::delete_project`] creates it with a client, so it can be sent. [`DeleteProject::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::delete_project`] to send it, or with [`DeleteProject::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct DeleteProject<C = crate::Client> {
     client: C,
@@ -168,8 +166,7 @@ impl crate::Client {
 
 /// Request of `GET /projects/{project_name}/auditlog-exts` (operation `getLogExts`).
 ///
-/// [`crate::Client::get_log_exts`] creates it with a client, so it can be sent. [`GetLogExts::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_log_exts`] to send it, or with [`GetLogExts::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetLogExts<C = crate::Client> {
     client: C,
@@ -316,8 +313,7 @@ impl crate::Client {
 
 /// Request of `GET /projects/{project_name}/logs` (operation `getLogs`).
 ///
-/// [`crate::Client::get_logs`] creates it with a client, so it can be sent. [`GetLogs::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_logs`] to send it, or with [`GetLogs::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetLogs<C = crate::Client> {
     client: C,
@@ -463,8 +459,7 @@ impl crate::Client {
 
 /// Request of `GET /projects/{project_name_or_id}` (operation `getProject`).
 ///
-/// [`crate::Client::get_project`] creates it with a client, so it can be sent. [`GetProject::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_project`] to send it, or with [`GetProject::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetProject<C = crate::Client> {
     client: C,
@@ -540,8 +535,7 @@ impl crate::Client {
 
 /// Request of `GET /projects/{project_name_or_id}/_deletable` (operation `getProjectDeletable`).
 ///
-/// [`crate::Client::get_project_deletable`] creates it with a client, so it can be sent. [`GetProjectDeletable::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_project_deletable`] to send it, or with [`GetProjectDeletable::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetProjectDeletable<C = crate::Client> {
     client: C,
@@ -620,8 +614,7 @@ impl crate::Client {
 
 /// Request of `GET /projects/{project_name_or_id}/summary` (operation `getProjectSummary`).
 ///
-/// [`crate::Client::get_project_summary`] creates it with a client, so it can be sent. [`GetProjectSummary::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_project_summary`] to send it, or with [`GetProjectSummary::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetProjectSummary<C = crate::Client> {
     client: C,
@@ -700,8 +693,7 @@ impl crate::Client {
 
 /// Request of `GET /projects/{project_name_or_id}/scanner` (operation `getScannerOfProject`).
 ///
-/// [`crate::Client::get_scanner_of_project`] creates it with a client, so it can be sent. [`GetScannerOfProject::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_scanner_of_project`] to send it, or with [`GetScannerOfProject::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetScannerOfProject<C = crate::Client> {
     client: C,
@@ -780,8 +772,7 @@ impl crate::Client {
 
 /// Request of `HEAD /projects` (operation `headProject`).
 ///
-/// [`crate::Client::head_project`] creates it with a client, so it can be sent. [`HeadProject::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::head_project`] to send it, or with [`HeadProject::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct HeadProject<C = crate::Client> {
     client: C,
@@ -853,8 +844,7 @@ impl crate::Client {
 
 /// Request of `GET /projects/{project_name_or_id}/artifacts` (operation `listArtifactsOfProject`).
 ///
-/// [`crate::Client::list_artifacts_of_project`] creates it with a client, so it can be sent. [`ListArtifactsOfProject::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::list_artifacts_of_project`] to send it, or with [`ListArtifactsOfProject::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct ListArtifactsOfProject<C = crate::Client> {
     client: C,
@@ -1111,8 +1101,7 @@ impl crate::Client {
 
 /// Request of `GET /projects` (operation `listProjects`).
 ///
-/// [`crate::Client::list_projects`] creates it with a client, so it can be sent. [`ListProjects::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::list_projects`] to send it, or with [`ListProjects::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct ListProjects<C = crate::Client> {
     client: C,
@@ -1302,8 +1291,7 @@ impl crate::Client {
 
 /// Request of `GET /projects/{project_name_or_id}/scanner/candidates` (operation `listScannerCandidatesOfProject`).
 ///
-/// [`crate::Client::list_scanner_candidates_of_project`] creates it with a client, so it can be sent. [`ListScannerCandidatesOfProject::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::list_scanner_candidates_of_project`] to send it, or with [`ListScannerCandidatesOfProject::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct ListScannerCandidatesOfProject<C = crate::Client> {
     client: C,
@@ -1461,8 +1449,7 @@ impl crate::Client {
 
 /// Request of `PUT /projects/{project_name_or_id}/scanner` (operation `setScannerOfProject`).
 ///
-/// [`crate::Client::set_scanner_of_project`] creates it with a client, so it can be sent. [`SetScannerOfProject::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::set_scanner_of_project`] to send it, or with [`SetScannerOfProject::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct SetScannerOfProject<C = crate::Client> {
     client: C,
@@ -1553,8 +1540,7 @@ impl crate::Client {
 
 /// Request of `PUT /projects/{project_name_or_id}` (operation `updateProject`).
 ///
-/// [`crate::Client::update_project`] creates it with a client, so it can be sent. [`UpdateProject::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::update_project`] to send it, or with [`UpdateProject::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct UpdateProject<C = crate::Client> {
     client: C,

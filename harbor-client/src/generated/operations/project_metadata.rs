@@ -3,8 +3,7 @@
 
 /// Request of `POST /projects/{project_name_or_id}/metadatas/` (operation `addProjectMetadatas`).
 ///
-/// [`crate::Client::add_project_metadatas`] creates it with a client, so it can be sent. [`AddProjectMetadatas::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::add_project_metadatas`] to send it, or with [`AddProjectMetadatas::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct AddProjectMetadatas<C = crate::Client> {
     client: C,
@@ -95,8 +94,7 @@ impl crate::Client {
 
 /// Request of `DELETE /projects/{project_name_or_id}/metadatas/{meta_name}` (operation `deleteProjectMetadata`).
 ///
-/// [`crate::Client::delete_project_metadata`] creates it with a client, so it can be sent. [`DeleteProjectMetadata::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::delete_project_metadata`] to send it, or with [`DeleteProjectMetadata::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct DeleteProjectMetadata<C = crate::Client> {
     client: C,
@@ -187,8 +185,7 @@ impl crate::Client {
 
 /// Request of `GET /projects/{project_name_or_id}/metadatas/{meta_name}` (operation `getProjectMetadata`).
 ///
-/// [`crate::Client::get_project_metadata`] creates it with a client, so it can be sent. [`GetProjectMetadata::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_project_metadata`] to send it, or with [`GetProjectMetadata::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetProjectMetadata<C = crate::Client> {
     client: C,
@@ -275,8 +272,7 @@ impl crate::Client {
 
 /// Request of `GET /projects/{project_name_or_id}/metadatas/` (operation `listProjectMetadatas`).
 ///
-/// [`crate::Client::list_project_metadatas`] creates it with a client, so it can be sent. [`ListProjectMetadatas::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::list_project_metadatas`] to send it, or with [`ListProjectMetadatas::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct ListProjectMetadatas<C = crate::Client> {
     client: C,
@@ -355,8 +351,7 @@ impl crate::Client {
 
 /// Request of `PUT /projects/{project_name_or_id}/metadatas/{meta_name}` (operation `updateProjectMetadata`).
 ///
-/// [`crate::Client::update_project_metadata`] creates it with a client, so it can be sent. [`UpdateProjectMetadata::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::update_project_metadata`] to send it, or with [`UpdateProjectMetadata::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct UpdateProjectMetadata<C = crate::Client> {
     client: C,

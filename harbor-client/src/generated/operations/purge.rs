@@ -3,8 +3,7 @@
 
 /// Request of `POST /system/purgeaudit/schedule` (operation `createPurgeSchedule`).
 ///
-/// [`crate::Client::create_purge_schedule`] creates it with a client, so it can be sent. [`CreatePurgeSchedule::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::create_purge_schedule`] to send it, or with [`CreatePurgeSchedule::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct CreatePurgeSchedule<C = crate::Client> {
     client: C,
@@ -74,8 +73,7 @@ impl crate::Client {
 
 /// Request of `GET /system/purgeaudit` (operation `getPurgeHistory`).
 ///
-/// [`crate::Client::get_purge_history`] creates it with a client, so it can be sent. [`GetPurgeHistory::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_purge_history`] to send it, or with [`GetPurgeHistory::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetPurgeHistory<C = crate::Client> {
     client: C,
@@ -218,8 +216,7 @@ impl crate::Client {
 
 /// Request of `GET /system/purgeaudit/{purge_id}` (operation `getPurgeJob`).
 ///
-/// [`crate::Client::get_purge_job`] creates it with a client, so it can be sent. [`GetPurgeJob::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_purge_job`] to send it, or with [`GetPurgeJob::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetPurgeJob<C = crate::Client> {
     client: C,
@@ -285,8 +282,7 @@ impl crate::Client {
 
 /// Request of `GET /system/purgeaudit/{purge_id}/log` (operation `getPurgeJobLog`).
 ///
-/// [`crate::Client::get_purge_job_log`] creates it with a client, so it can be sent. [`GetPurgeJobLog::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_purge_job_log`] to send it, or with [`GetPurgeJobLog::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetPurgeJobLog<C = crate::Client> {
     client: C,
@@ -354,8 +350,7 @@ impl crate::Client {
 
 /// Request of `GET /system/purgeaudit/schedule` (operation `getPurgeSchedule`).
 ///
-/// [`crate::Client::get_purge_schedule`] creates it with a client, so it can be sent. [`GetPurgeSchedule::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_purge_schedule`] to send it, or with [`GetPurgeSchedule::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetPurgeSchedule<C = crate::Client> {
     client: C,
@@ -418,8 +413,7 @@ impl crate::Client {
 
 /// Request of `PUT /system/purgeaudit/{purge_id}` (operation `stopPurge`).
 ///
-/// [`crate::Client::stop_purge`] creates it with a client, so it can be sent. [`StopPurge::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::stop_purge`] to send it, or with [`StopPurge::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct StopPurge<C = crate::Client> {
     client: C,
@@ -485,8 +479,7 @@ impl crate::Client {
 
 /// Request of `PUT /system/purgeaudit/schedule` (operation `updatePurgeSchedule`).
 ///
-/// [`crate::Client::update_purge_schedule`] creates it with a client, so it can be sent. [`UpdatePurgeSchedule::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::update_purge_schedule`] to send it, or with [`UpdatePurgeSchedule::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct UpdatePurgeSchedule<C = crate::Client> {
     client: C,

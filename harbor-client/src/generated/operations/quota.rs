@@ -3,8 +3,7 @@
 
 /// Request of `GET /quotas/{id}` (operation `getQuota`).
 ///
-/// [`crate::Client::get_quota`] creates it with a client, so it can be sent. [`GetQuota::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_quota`] to send it, or with [`GetQuota::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetQuota<C = crate::Client> {
     client: C,
@@ -70,8 +69,7 @@ impl crate::Client {
 
 /// Request of `GET /quotas` (operation `listQuotas`).
 ///
-/// [`crate::Client::list_quotas`] creates it with a client, so it can be sent. [`ListQuotas::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::list_quotas`] to send it, or with [`ListQuotas::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct ListQuotas<C = crate::Client> {
     client: C,
@@ -223,8 +221,7 @@ impl crate::Client {
 
 /// Request of `PUT /quotas/{id}` (operation `updateQuota`).
 ///
-/// [`crate::Client::update_quota`] creates it with a client, so it can be sent. [`UpdateQuota::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::update_quota`] to send it, or with [`UpdateQuota::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct UpdateQuota<C = crate::Client> {
     client: C,

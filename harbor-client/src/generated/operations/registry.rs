@@ -3,8 +3,7 @@
 
 /// Request of `POST /registries` (operation `createRegistry`).
 ///
-/// [`crate::Client::create_registry`] creates it with a client, so it can be sent. [`CreateRegistry::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::create_registry`] to send it, or with [`CreateRegistry::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct CreateRegistry<C = crate::Client> {
     client: C,
@@ -71,8 +70,7 @@ impl crate::Client {
 
 /// Request of `DELETE /registries/{id}` (operation `deleteRegistry`).
 ///
-/// [`crate::Client::delete_registry`] creates it with a client, so it can be sent. [`DeleteRegistry::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::delete_registry`] to send it, or with [`DeleteRegistry::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct DeleteRegistry<C = crate::Client> {
     client: C,
@@ -138,8 +136,7 @@ impl crate::Client {
 
 /// Request of `GET /registries/{id}` (operation `getRegistry`).
 ///
-/// [`crate::Client::get_registry`] creates it with a client, so it can be sent. [`GetRegistry::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_registry`] to send it, or with [`GetRegistry::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetRegistry<C = crate::Client> {
     client: C,
@@ -205,8 +202,7 @@ impl crate::Client {
 
 /// Request of `GET /registries/{id}/info` (operation `getRegistryInfo`).
 ///
-/// [`crate::Client::get_registry_info`] creates it with a client, so it can be sent. [`GetRegistryInfo::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_registry_info`] to send it, or with [`GetRegistryInfo::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetRegistryInfo<C = crate::Client> {
     client: C,
@@ -272,8 +268,7 @@ impl crate::Client {
 
 /// Request of `GET /registries` (operation `listRegistries`).
 ///
-/// [`crate::Client::list_registries`] creates it with a client, so it can be sent. [`ListRegistries::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::list_registries`] to send it, or with [`ListRegistries::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct ListRegistries<C = crate::Client> {
     client: C,
@@ -427,8 +422,7 @@ impl crate::Client {
 
 /// Request of `GET /replication/adapterinfos` (operation `listRegistryProviderInfos`).
 ///
-/// [`crate::Client::list_registry_provider_infos`] creates it with a client, so it can be sent. [`ListRegistryProviderInfos::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::list_registry_provider_infos`] to send it, or with [`ListRegistryProviderInfos::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct ListRegistryProviderInfos<C = crate::Client> {
     client: C,
@@ -496,8 +490,7 @@ impl crate::Client {
 
 /// Request of `GET /replication/adapters` (operation `listRegistryProviderTypes`).
 ///
-/// [`crate::Client::list_registry_provider_types`] creates it with a client, so it can be sent. [`ListRegistryProviderTypes::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::list_registry_provider_types`] to send it, or with [`ListRegistryProviderTypes::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct ListRegistryProviderTypes<C = crate::Client> {
     client: C,
@@ -560,8 +553,7 @@ impl crate::Client {
 
 /// Request of `POST /registries/ping` (operation `pingRegistry`).
 ///
-/// [`crate::Client::ping_registry`] creates it with a client, so it can be sent. [`PingRegistry::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::ping_registry`] to send it, or with [`PingRegistry::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct PingRegistry<C = crate::Client> {
     client: C,
@@ -628,8 +620,7 @@ impl crate::Client {
 
 /// Request of `PUT /registries/{id}` (operation `updateRegistry`).
 ///
-/// [`crate::Client::update_registry`] creates it with a client, so it can be sent. [`UpdateRegistry::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::update_registry`] to send it, or with [`UpdateRegistry::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct UpdateRegistry<C = crate::Client> {
     client: C,

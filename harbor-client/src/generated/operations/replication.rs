@@ -3,8 +3,7 @@
 
 /// Request of `POST /replication/policies` (operation `createReplicationPolicy`).
 ///
-/// [`crate::Client::create_replication_policy`] creates it with a client, so it can be sent. [`CreateReplicationPolicy::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::create_replication_policy`] to send it, or with [`CreateReplicationPolicy::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct CreateReplicationPolicy<C = crate::Client> {
     client: C,
@@ -74,8 +73,7 @@ impl crate::Client {
 
 /// Request of `DELETE /replication/policies/{id}` (operation `deleteReplicationPolicy`).
 ///
-/// [`crate::Client::delete_replication_policy`] creates it with a client, so it can be sent. [`DeleteReplicationPolicy::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::delete_replication_policy`] to send it, or with [`DeleteReplicationPolicy::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct DeleteReplicationPolicy<C = crate::Client> {
     client: C,
@@ -141,8 +139,7 @@ impl crate::Client {
 
 /// Request of `GET /replication/executions/{id}` (operation `getReplicationExecution`).
 ///
-/// [`crate::Client::get_replication_execution`] creates it with a client, so it can be sent. [`GetReplicationExecution::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_replication_execution`] to send it, or with [`GetReplicationExecution::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetReplicationExecution<C = crate::Client> {
     client: C,
@@ -210,8 +207,7 @@ impl crate::Client {
 
 /// Request of `GET /replication/executions/{id}/tasks/{task_id}/log` (operation `getReplicationLog`).
 ///
-/// [`crate::Client::get_replication_log`] creates it with a client, so it can be sent. [`GetReplicationLog::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_replication_log`] to send it, or with [`GetReplicationLog::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetReplicationLog<C = crate::Client> {
     client: C,
@@ -286,8 +282,7 @@ impl crate::Client {
 
 /// Request of `GET /replication/policies/{id}` (operation `getReplicationPolicy`).
 ///
-/// [`crate::Client::get_replication_policy`] creates it with a client, so it can be sent. [`GetReplicationPolicy::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_replication_policy`] to send it, or with [`GetReplicationPolicy::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetReplicationPolicy<C = crate::Client> {
     client: C,
@@ -353,8 +348,7 @@ impl crate::Client {
 
 /// Request of `GET /replication/executions` (operation `listReplicationExecutions`).
 ///
-/// [`crate::Client::list_replication_executions`] creates it with a client, so it can be sent. [`ListReplicationExecutions::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::list_replication_executions`] to send it, or with [`ListReplicationExecutions::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct ListReplicationExecutions<C = crate::Client> {
     client: C,
@@ -523,8 +517,7 @@ impl crate::Client {
 
 /// Request of `GET /replication/policies` (operation `listReplicationPolicies`).
 ///
-/// [`crate::Client::list_replication_policies`] creates it with a client, so it can be sent. [`ListReplicationPolicies::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::list_replication_policies`] to send it, or with [`ListReplicationPolicies::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct ListReplicationPolicies<C = crate::Client> {
     client: C,
@@ -679,8 +672,7 @@ impl crate::Client {
 
 /// Request of `GET /replication/executions/{id}/tasks` (operation `listReplicationTasks`).
 ///
-/// [`crate::Client::list_replication_tasks`] creates it with a client, so it can be sent. [`ListReplicationTasks::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::list_replication_tasks`] to send it, or with [`ListReplicationTasks::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct ListReplicationTasks<C = crate::Client> {
     client: C,
@@ -839,8 +831,7 @@ impl crate::Client {
 
 /// Request of `POST /replication/executions` (operation `startReplication`).
 ///
-/// [`crate::Client::start_replication`] creates it with a client, so it can be sent. [`StartReplication::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::start_replication`] to send it, or with [`StartReplication::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct StartReplication<C = crate::Client> {
     client: C,
@@ -913,8 +904,7 @@ impl crate::Client {
 
 /// Request of `PUT /replication/executions/{id}` (operation `stopReplication`).
 ///
-/// [`crate::Client::stop_replication`] creates it with a client, so it can be sent. [`StopReplication::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::stop_replication`] to send it, or with [`StopReplication::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct StopReplication<C = crate::Client> {
     client: C,
@@ -980,8 +970,7 @@ impl crate::Client {
 
 /// Request of `PUT /replication/policies/{id}` (operation `updateReplicationPolicy`).
 ///
-/// [`crate::Client::update_replication_policy`] creates it with a client, so it can be sent. [`UpdateReplicationPolicy::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::update_replication_policy`] to send it, or with [`UpdateReplicationPolicy::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct UpdateReplicationPolicy<C = crate::Client> {
     client: C,

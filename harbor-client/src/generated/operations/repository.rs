@@ -3,8 +3,7 @@
 
 /// Request of `DELETE /projects/{project_name}/repositories/{repository_name}` (operation `deleteRepository`).
 ///
-/// [`crate::Client::delete_repository`] creates it with a client, so it can be sent. [`DeleteRepository::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::delete_repository`] to send it, or with [`DeleteRepository::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct DeleteRepository<C = crate::Client> {
     client: C,
@@ -82,8 +81,7 @@ impl crate::Client {
 
 /// Request of `GET /projects/{project_name}/repositories/{repository_name}` (operation `getRepository`).
 ///
-/// [`crate::Client::get_repository`] creates it with a client, so it can be sent. [`GetRepository::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_repository`] to send it, or with [`GetRepository::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetRepository<C = crate::Client> {
     client: C,
@@ -161,8 +159,7 @@ impl crate::Client {
 
 /// Request of `GET /repositories` (operation `listAllRepositories`).
 ///
-/// [`crate::Client::list_all_repositories`] creates it with a client, so it can be sent. [`ListAllRepositories::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::list_all_repositories`] to send it, or with [`ListAllRepositories::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct ListAllRepositories<C = crate::Client> {
     client: C,
@@ -304,8 +301,7 @@ impl crate::Client {
 
 /// Request of `GET /projects/{project_name}/repositories` (operation `listRepositories`).
 ///
-/// [`crate::Client::list_repositories`] creates it with a client, so it can be sent. [`ListRepositories::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::list_repositories`] to send it, or with [`ListRepositories::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct ListRepositories<C = crate::Client> {
     client: C,
@@ -451,8 +447,7 @@ impl crate::Client {
 
 /// Request of `PUT /projects/{project_name}/repositories/{repository_name}` (operation `updateRepository`).
 ///
-/// [`crate::Client::update_repository`] creates it with a client, so it can be sent. [`UpdateRepository::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::update_repository`] to send it, or with [`UpdateRepository::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct UpdateRepository<C = crate::Client> {
     client: C,

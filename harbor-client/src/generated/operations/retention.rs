@@ -3,8 +3,7 @@
 
 /// Request of `POST /retentions` (operation `createRetention`).
 ///
-/// [`crate::Client::create_retention`] creates it with a client, so it can be sent. [`CreateRetention::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::create_retention`] to send it, or with [`CreateRetention::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct CreateRetention<C = crate::Client> {
     client: C,
@@ -74,8 +73,7 @@ impl crate::Client {
 
 /// Request of `DELETE /retentions/{id}` (operation `deleteRetention`).
 ///
-/// [`crate::Client::delete_retention`] creates it with a client, so it can be sent. [`DeleteRetention::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::delete_retention`] to send it, or with [`DeleteRetention::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct DeleteRetention<C = crate::Client> {
     client: C,
@@ -141,8 +139,7 @@ impl crate::Client {
 
 /// Request of `GET /retentions/metadatas` (operation `getRentenitionMetadata`).
 ///
-/// [`crate::Client::get_rentenition_metadata`] creates it with a client, so it can be sent. [`GetRentenitionMetadata::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_rentenition_metadata`] to send it, or with [`GetRentenitionMetadata::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetRentenitionMetadata<C = crate::Client> {
     client: C,
@@ -205,8 +202,7 @@ impl crate::Client {
 
 /// Request of `GET /retentions/{id}` (operation `getRetention`).
 ///
-/// [`crate::Client::get_retention`] creates it with a client, so it can be sent. [`GetRetention::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_retention`] to send it, or with [`GetRetention::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetRetention<C = crate::Client> {
     client: C,
@@ -272,8 +268,7 @@ impl crate::Client {
 
 /// Request of `GET /retentions/{id}/executions/{eid}/tasks/{tid}` (operation `getRetentionTaskLog`).
 ///
-/// [`crate::Client::get_retention_task_log`] creates it with a client, so it can be sent. [`GetRetentionTaskLog::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_retention_task_log`] to send it, or with [`GetRetentionTaskLog::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetRetentionTaskLog<C = crate::Client> {
     client: C,
@@ -352,8 +347,7 @@ impl crate::Client {
 
 /// Request of `GET /retentions/{id}/executions` (operation `listRetentionExecutions`).
 ///
-/// [`crate::Client::list_retention_executions`] creates it with a client, so it can be sent. [`ListRetentionExecutions::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::list_retention_executions`] to send it, or with [`ListRetentionExecutions::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct ListRetentionExecutions<C = crate::Client> {
     client: C,
@@ -476,8 +470,7 @@ impl crate::Client {
 
 /// Request of `GET /retentions/{id}/executions/{eid}/tasks` (operation `listRetentionTasks`).
 ///
-/// [`crate::Client::list_retention_tasks`] creates it with a client, so it can be sent. [`ListRetentionTasks::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::list_retention_tasks`] to send it, or with [`ListRetentionTasks::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct ListRetentionTasks<C = crate::Client> {
     client: C,
@@ -604,8 +597,7 @@ impl crate::Client {
 
 /// Request of `PATCH /retentions/{id}/executions/{eid}` (operation `operateRetentionExecution`).
 ///
-/// [`crate::Client::operate_retention_execution`] creates it with a client, so it can be sent. [`OperateRetentionExecution::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::operate_retention_execution`] to send it, or with [`OperateRetentionExecution::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct OperateRetentionExecution<C = crate::Client> {
     client: C,
@@ -697,8 +689,7 @@ pub struct OperateRetentionExecutionBody {
 
 /// Request of `POST /retentions/{id}/executions` (operation `triggerRetentionExecution`).
 ///
-/// [`crate::Client::trigger_retention_execution`] creates it with a client, so it can be sent. [`TriggerRetentionExecution::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::trigger_retention_execution`] to send it, or with [`TriggerRetentionExecution::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct TriggerRetentionExecution<C = crate::Client> {
     client: C,
@@ -782,8 +773,7 @@ pub struct TriggerRetentionExecutionBody {
 
 /// Request of `PUT /retentions/{id}` (operation `updateRetention`).
 ///
-/// [`crate::Client::update_retention`] creates it with a client, so it can be sent. [`UpdateRetention::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::update_retention`] to send it, or with [`UpdateRetention::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct UpdateRetention<C = crate::Client> {
     client: C,

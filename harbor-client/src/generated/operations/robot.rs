@@ -3,8 +3,7 @@
 
 /// Request of `POST /robots` (operation `CreateRobot`).
 ///
-/// [`crate::Client::create_robot`] creates it with a client, so it can be sent. [`CreateRobot::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::create_robot`] to send it, or with [`CreateRobot::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct CreateRobot<C = crate::Client> {
     client: C,
@@ -71,8 +70,7 @@ impl crate::Client {
 
 /// Request of `DELETE /robots/{robot_id}` (operation `DeleteRobot`).
 ///
-/// [`crate::Client::delete_robot`] creates it with a client, so it can be sent. [`DeleteRobot::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::delete_robot`] to send it, or with [`DeleteRobot::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct DeleteRobot<C = crate::Client> {
     client: C,
@@ -138,8 +136,7 @@ impl crate::Client {
 
 /// Request of `GET /robots/{robot_id}` (operation `GetRobotByID`).
 ///
-/// [`crate::Client::get_robot_by_id`] creates it with a client, so it can be sent. [`GetRobotByID::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_robot_by_id`] to send it, or with [`GetRobotByID::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetRobotByID<C = crate::Client> {
     client: C,
@@ -205,8 +202,7 @@ impl crate::Client {
 
 /// Request of `GET /robots` (operation `ListRobot`).
 ///
-/// [`crate::Client::list_robot`] creates it with a client, so it can be sent. [`ListRobot::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::list_robot`] to send it, or with [`ListRobot::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct ListRobot<C = crate::Client> {
     client: C,
@@ -346,8 +342,7 @@ impl crate::Client {
 
 /// Request of `PATCH /robots/{robot_id}` (operation `RefreshSec`).
 ///
-/// [`crate::Client::refresh_sec`] creates it with a client, so it can be sent. [`RefreshSec::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::refresh_sec`] to send it, or with [`RefreshSec::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct RefreshSec<C = crate::Client> {
     client: C,
@@ -429,8 +424,7 @@ impl crate::Client {
 
 /// Request of `PUT /robots/{robot_id}` (operation `UpdateRobot`).
 ///
-/// [`crate::Client::update_robot`] creates it with a client, so it can be sent. [`UpdateRobot::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::update_robot`] to send it, or with [`UpdateRobot::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct UpdateRobot<C = crate::Client> {
     client: C,

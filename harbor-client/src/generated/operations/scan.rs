@@ -3,8 +3,7 @@
 
 /// Request of `GET /projects/{project_name}/repositories/{repository_name}/artifacts/{reference}/scan/{report_id}/log` (operation `getReportLog`).
 ///
-/// [`crate::Client::get_report_log`] creates it with a client, so it can be sent. [`GetReportLog::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_report_log`] to send it, or with [`GetReportLog::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetReportLog<C = crate::Client> {
     client: C,
@@ -119,8 +118,7 @@ impl crate::Client {
 
 /// Request of `POST /projects/{project_name}/repositories/{repository_name}/artifacts/{reference}/scan` (operation `scanArtifact`).
 ///
-/// [`crate::Client::scan_artifact`] creates it with a client, so it can be sent. [`ScanArtifact::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::scan_artifact`] to send it, or with [`ScanArtifact::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct ScanArtifact<C = crate::Client> {
     client: C,
@@ -237,8 +235,7 @@ impl crate::Client {
 
 /// Request of `POST /projects/{project_name}/repositories/{repository_name}/artifacts/{reference}/scan/stop` (operation `stopScanArtifact`).
 ///
-/// [`crate::Client::stop_scan_artifact`] creates it with a client, so it can be sent. [`StopScanArtifact::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::stop_scan_artifact`] to send it, or with [`StopScanArtifact::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct StopScanArtifact<C = crate::Client> {
     client: C,

@@ -3,8 +3,7 @@
 
 /// Request of `POST /system/scanAll/schedule` (operation `createScanAllSchedule`).
 ///
-/// [`crate::Client::create_scan_all_schedule`] creates it with a client, so it can be sent. [`CreateScanAllSchedule::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::create_scan_all_schedule`] to send it, or with [`CreateScanAllSchedule::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct CreateScanAllSchedule<C = crate::Client> {
     client: C,
@@ -74,8 +73,7 @@ impl crate::Client {
 
 /// Request of `GET /scans/all/metrics` (operation `getLatestScanAllMetrics`).
 ///
-/// [`crate::Client::get_latest_scan_all_metrics`] creates it with a client, so it can be sent. [`GetLatestScanAllMetrics::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_latest_scan_all_metrics`] to send it, or with [`GetLatestScanAllMetrics::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetLatestScanAllMetrics<C = crate::Client> {
     client: C,
@@ -138,8 +136,7 @@ impl crate::Client {
 
 /// Request of `GET /scans/schedule/metrics` (operation `getLatestScheduledScanAllMetrics`).
 ///
-/// [`crate::Client::get_latest_scheduled_scan_all_metrics`] creates it with a client, so it can be sent. [`GetLatestScheduledScanAllMetrics::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_latest_scheduled_scan_all_metrics`] to send it, or with [`GetLatestScheduledScanAllMetrics::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetLatestScheduledScanAllMetrics<C = crate::Client> {
     client: C,
@@ -204,8 +201,7 @@ impl crate::Client {
 
 /// Request of `GET /system/scanAll/schedule` (operation `getScanAllSchedule`).
 ///
-/// [`crate::Client::get_scan_all_schedule`] creates it with a client, so it can be sent. [`GetScanAllSchedule::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_scan_all_schedule`] to send it, or with [`GetScanAllSchedule::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetScanAllSchedule<C = crate::Client> {
     client: C,
@@ -268,8 +264,7 @@ impl crate::Client {
 
 /// Request of `POST /system/scanAll/stop` (operation `stopScanAll`).
 ///
-/// [`crate::Client::stop_scan_all`] creates it with a client, so it can be sent. [`StopScanAll::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::stop_scan_all`] to send it, or with [`StopScanAll::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct StopScanAll<C = crate::Client> {
     client: C,
@@ -332,8 +327,7 @@ impl crate::Client {
 
 /// Request of `PUT /system/scanAll/schedule` (operation `updateScanAllSchedule`).
 ///
-/// [`crate::Client::update_scan_all_schedule`] creates it with a client, so it can be sent. [`UpdateScanAllSchedule::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::update_scan_all_schedule`] to send it, or with [`UpdateScanAllSchedule::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct UpdateScanAllSchedule<C = crate::Client> {
     client: C,

@@ -3,8 +3,7 @@
 
 /// Request of `GET /export/cve/download/{execution_id}` (operation `downloadScanData`).
 ///
-/// [`crate::Client::download_scan_data`] creates it with a client, so it can be sent. [`DownloadScanData::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::download_scan_data`] to send it, or with [`DownloadScanData::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct DownloadScanData<C = crate::Client> {
     client: C,
@@ -87,8 +86,7 @@ impl crate::Client {
 
 /// Request of `POST /export/cve` (operation `exportScanData`).
 ///
-/// [`crate::Client::export_scan_data`] creates it with a client, so it can be sent. [`ExportScanData::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::export_scan_data`] to send it, or with [`ExportScanData::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct ExportScanData<C = crate::Client> {
     client: C,
@@ -175,8 +173,7 @@ impl crate::Client {
 
 /// Request of `GET /export/cve/execution/{execution_id}` (operation `getScanDataExportExecution`).
 ///
-/// [`crate::Client::get_scan_data_export_execution`] creates it with a client, so it can be sent. [`GetScanDataExportExecution::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_scan_data_export_execution`] to send it, or with [`GetScanDataExportExecution::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetScanDataExportExecution<C = crate::Client> {
     client: C,
@@ -247,8 +244,7 @@ impl crate::Client {
 
 /// Request of `GET /export/cve/executions` (operation `getScanDataExportExecutionList`).
 ///
-/// [`crate::Client::get_scan_data_export_execution_list`] creates it with a client, so it can be sent. [`GetScanDataExportExecutionList::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_scan_data_export_execution_list`] to send it, or with [`GetScanDataExportExecutionList::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetScanDataExportExecutionList<C = crate::Client> {
     client: C,

@@ -3,8 +3,7 @@
 
 /// Request of `POST /scanners` (operation `createScanner`).
 ///
-/// [`crate::Client::create_scanner`] creates it with a client, so it can be sent. [`CreateScanner::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::create_scanner`] to send it, or with [`CreateScanner::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct CreateScanner<C = crate::Client> {
     client: C,
@@ -80,8 +79,7 @@ impl crate::Client {
 
 /// Request of `DELETE /scanners/{registration_id}` (operation `deleteScanner`).
 ///
-/// [`crate::Client::delete_scanner`] creates it with a client, so it can be sent. [`DeleteScanner::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::delete_scanner`] to send it, or with [`DeleteScanner::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct DeleteScanner<C = crate::Client> {
     client: C,
@@ -150,8 +148,7 @@ impl crate::Client {
 
 /// Request of `GET /scanners/{registration_id}` (operation `getScanner`).
 ///
-/// [`crate::Client::get_scanner`] creates it with a client, so it can be sent. [`GetScanner::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_scanner`] to send it, or with [`GetScanner::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetScanner<C = crate::Client> {
     client: C,
@@ -220,8 +217,7 @@ impl crate::Client {
 
 /// Request of `GET /scanners/{registration_id}/metadata` (operation `getScannerMetadata`).
 ///
-/// [`crate::Client::get_scanner_metadata`] creates it with a client, so it can be sent. [`GetScannerMetadata::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_scanner_metadata`] to send it, or with [`GetScannerMetadata::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetScannerMetadata<C = crate::Client> {
     client: C,
@@ -292,8 +288,7 @@ impl crate::Client {
 
 /// Request of `GET /scanners` (operation `listScanners`).
 ///
-/// [`crate::Client::list_scanners`] creates it with a client, so it can be sent. [`ListScanners::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::list_scanners`] to send it, or with [`ListScanners::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct ListScanners<C = crate::Client> {
     client: C,
@@ -436,8 +431,7 @@ impl crate::Client {
 
 /// Request of `POST /scanners/ping` (operation `pingScanner`).
 ///
-/// [`crate::Client::ping_scanner`] creates it with a client, so it can be sent. [`PingScanner::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::ping_scanner`] to send it, or with [`PingScanner::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct PingScanner<C = crate::Client> {
     client: C,
@@ -510,8 +504,7 @@ impl crate::Client {
 
 /// Request of `PATCH /scanners/{registration_id}` (operation `setScannerAsDefault`).
 ///
-/// [`crate::Client::set_scanner_as_default`] creates it with a client, so it can be sent. [`SetScannerAsDefault::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::set_scanner_as_default`] to send it, or with [`SetScannerAsDefault::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct SetScannerAsDefault<C = crate::Client> {
     client: C,
@@ -596,8 +589,7 @@ impl crate::Client {
 
 /// Request of `PUT /scanners/{registration_id}` (operation `updateScanner`).
 ///
-/// [`crate::Client::update_scanner`] creates it with a client, so it can be sent. [`UpdateScanner::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::update_scanner`] to send it, or with [`UpdateScanner::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct UpdateScanner<C = crate::Client> {
     client: C,

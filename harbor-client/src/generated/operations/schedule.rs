@@ -3,8 +3,7 @@
 
 /// Request of `GET /schedules/{job_type}/paused` (operation `getSchedulePaused`).
 ///
-/// [`crate::Client::get_schedule_paused`] creates it with a client, so it can be sent. [`GetSchedulePaused::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_schedule_paused`] to send it, or with [`GetSchedulePaused::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetSchedulePaused<C = crate::Client> {
     client: C,
@@ -70,8 +69,7 @@ impl crate::Client {
 
 /// Request of `GET /schedules` (operation `listSchedules`).
 ///
-/// [`crate::Client::list_schedules`] creates it with a client, so it can be sent. [`ListSchedules::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::list_schedules`] to send it, or with [`ListSchedules::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct ListSchedules<C = crate::Client> {
     client: C,

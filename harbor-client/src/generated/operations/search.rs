@@ -3,8 +3,7 @@
 
 /// Request of `GET /search` (operation `search`).
 ///
-/// [`crate::Client::search`] creates it with a client, so it can be sent. [`Search::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::search`] to send it, or with [`Search::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct Search<C = crate::Client> {
     client: C,

@@ -3,8 +3,7 @@
 
 /// Request of `GET /security/summary` (operation `getSecuritySummary`).
 ///
-/// [`crate::Client::get_security_summary`] creates it with a client, so it can be sent. [`GetSecuritySummary::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_security_summary`] to send it, or with [`GetSecuritySummary::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetSecuritySummary<C = crate::Client> {
     client: C,
@@ -98,8 +97,7 @@ impl crate::Client {
 
 /// Request of `GET /security/vul` (operation `ListVulnerabilities`).
 ///
-/// [`crate::Client::list_vulnerabilities`] creates it with a client, so it can be sent. [`ListVulnerabilities::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::list_vulnerabilities`] to send it, or with [`ListVulnerabilities::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct ListVulnerabilities<C = crate::Client> {
     client: C,

@@ -3,8 +3,7 @@
 
 /// Request of `GET /statistics` (operation `getStatistic`).
 ///
-/// [`crate::Client::get_statistic`] creates it with a client, so it can be sent. [`GetStatistic::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_statistic`] to send it, or with [`GetStatistic::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetStatistic<C = crate::Client> {
     client: C,

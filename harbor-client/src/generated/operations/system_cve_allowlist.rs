@@ -3,8 +3,7 @@
 
 /// Request of `GET /system/CVEAllowlist` (operation `getSystemCVEAllowlist`).
 ///
-/// [`crate::Client::get_system_cve_allowlist`] creates it with a client, so it can be sent. [`GetSystemCVEAllowlist::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_system_cve_allowlist`] to send it, or with [`GetSystemCVEAllowlist::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetSystemCVEAllowlist<C = crate::Client> {
     client: C,
@@ -67,8 +66,7 @@ impl crate::Client {
 
 /// Request of `PUT /system/CVEAllowlist` (operation `putSystemCVEAllowlist`).
 ///
-/// [`crate::Client::put_system_cve_allowlist`] creates it with a client, so it can be sent. [`PutSystemCVEAllowlist::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::put_system_cve_allowlist`] to send it, or with [`PutSystemCVEAllowlist::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct PutSystemCVEAllowlist<C = crate::Client> {
     client: C,

@@ -3,8 +3,7 @@
 
 /// Request of `GET /systeminfo/getcert` (operation `getCert`).
 ///
-/// [`crate::Client::get_cert`] creates it with a client, so it can be sent. [`GetCert::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_cert`] to send it, or with [`GetCert::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetCert<C = crate::Client> {
     client: C,
@@ -69,8 +68,7 @@ impl crate::Client {
 
 /// Request of `GET /systeminfo` (operation `getSystemInfo`).
 ///
-/// [`crate::Client::get_system_info`] creates it with a client, so it can be sent. [`GetSystemInfo::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_system_info`] to send it, or with [`GetSystemInfo::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetSystemInfo<C = crate::Client> {
     client: C,
@@ -133,8 +131,7 @@ impl crate::Client {
 
 /// Request of `GET /systeminfo/volumes` (operation `getVolumes`).
 ///
-/// [`crate::Client::get_volumes`] creates it with a client, so it can be sent. [`GetVolumes::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_volumes`] to send it, or with [`GetVolumes::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetVolumes<C = crate::Client> {
     client: C,

@@ -3,8 +3,7 @@
 
 /// Request of `POST /users` (operation `createUser`).
 ///
-/// [`crate::Client::create_user`] creates it with a client, so it can be sent. [`CreateUser::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::create_user`] to send it, or with [`CreateUser::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct CreateUser<C = crate::Client> {
     client: C,
@@ -71,8 +70,7 @@ impl crate::Client {
 
 /// Request of `DELETE /users/{user_id}` (operation `deleteUser`).
 ///
-/// [`crate::Client::delete_user`] creates it with a client, so it can be sent. [`DeleteUser::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::delete_user`] to send it, or with [`DeleteUser::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct DeleteUser<C = crate::Client> {
     client: C,
@@ -138,8 +136,7 @@ impl crate::Client {
 
 /// Request of `GET /users/current` (operation `getCurrentUserInfo`).
 ///
-/// [`crate::Client::get_current_user_info`] creates it with a client, so it can be sent. [`GetCurrentUserInfo::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_current_user_info`] to send it, or with [`GetCurrentUserInfo::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetCurrentUserInfo<C = crate::Client> {
     client: C,
@@ -202,8 +199,7 @@ impl crate::Client {
 
 /// Request of `GET /users/current/permissions` (operation `getCurrentUserPermissions`).
 ///
-/// [`crate::Client::get_current_user_permissions`] creates it with a client, so it can be sent. [`GetCurrentUserPermissions::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_current_user_permissions`] to send it, or with [`GetCurrentUserPermissions::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetCurrentUserPermissions<C = crate::Client> {
     client: C,
@@ -293,8 +289,7 @@ impl crate::Client {
 
 /// Request of `GET /users/{user_id}` (operation `getUser`).
 ///
-/// [`crate::Client::get_user`] creates it with a client, so it can be sent. [`GetUser::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_user`] to send it, or with [`GetUser::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetUser<C = crate::Client> {
     client: C,
@@ -360,8 +355,7 @@ impl crate::Client {
 
 /// Request of `GET /users` (operation `listUsers`).
 ///
-/// [`crate::Client::list_users`] creates it with a client, so it can be sent. [`ListUsers::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::list_users`] to send it, or with [`ListUsers::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct ListUsers<C = crate::Client> {
     client: C,
@@ -503,8 +497,7 @@ impl crate::Client {
 
 /// Request of `GET /users/search` (operation `searchUsers`).
 ///
-/// [`crate::Client::search_users`] creates it with a client, so it can be sent. [`SearchUsers::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::search_users`] to send it, or with [`SearchUsers::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct SearchUsers<C = crate::Client> {
     client: C,
@@ -627,8 +620,7 @@ impl crate::Client {
 
 /// Request of `PUT /users/{user_id}/cli_secret` (operation `setCliSecret`).
 ///
-/// [`crate::Client::set_cli_secret`] creates it with a client, so it can be sent. [`SetCliSecret::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::set_cli_secret`] to send it, or with [`SetCliSecret::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct SetCliSecret<C = crate::Client> {
     client: C,
@@ -710,8 +702,7 @@ impl crate::Client {
 
 /// Request of `PUT /users/{user_id}/sysadmin` (operation `setUserSysAdmin`).
 ///
-/// [`crate::Client::set_user_sys_admin`] creates it with a client, so it can be sent. [`SetUserSysAdmin::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::set_user_sys_admin`] to send it, or with [`SetUserSysAdmin::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct SetUserSysAdmin<C = crate::Client> {
     client: C,
@@ -793,8 +784,7 @@ impl crate::Client {
 
 /// Request of `PUT /users/{user_id}/password` (operation `updateUserPassword`).
 ///
-/// [`crate::Client::update_user_password`] creates it with a client, so it can be sent. [`UpdateUserPassword::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::update_user_password`] to send it, or with [`UpdateUserPassword::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct UpdateUserPassword<C = crate::Client> {
     client: C,
@@ -876,8 +866,7 @@ impl crate::Client {
 
 /// Request of `PUT /users/{user_id}` (operation `updateUserProfile`).
 ///
-/// [`crate::Client::update_user_profile`] creates it with a client, so it can be sent. [`UpdateUserProfile::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::update_user_profile`] to send it, or with [`UpdateUserProfile::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct UpdateUserProfile<C = crate::Client> {
     client: C,

@@ -3,8 +3,7 @@
 
 /// Request of `POST /usergroups` (operation `createUserGroup`).
 ///
-/// [`crate::Client::create_user_group`] creates it with a client, so it can be sent. [`CreateUserGroup::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::create_user_group`] to send it, or with [`CreateUserGroup::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct CreateUserGroup<C = crate::Client> {
     client: C,
@@ -82,8 +81,7 @@ impl crate::Client {
 
 /// Request of `DELETE /usergroups/{group_id}` (operation `deleteUserGroup`).
 ///
-/// [`crate::Client::delete_user_group`] creates it with a client, so it can be sent. [`DeleteUserGroup::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::delete_user_group`] to send it, or with [`DeleteUserGroup::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct DeleteUserGroup<C = crate::Client> {
     client: C,
@@ -149,8 +147,7 @@ impl crate::Client {
 
 /// Request of `GET /usergroups/{group_id}` (operation `getUserGroup`).
 ///
-/// [`crate::Client::get_user_group`] creates it with a client, so it can be sent. [`GetUserGroup::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_user_group`] to send it, or with [`GetUserGroup::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetUserGroup<C = crate::Client> {
     client: C,
@@ -216,8 +213,7 @@ impl crate::Client {
 
 /// Request of `GET /usergroups` (operation `listUserGroups`).
 ///
-/// [`crate::Client::list_user_groups`] creates it with a client, so it can be sent. [`ListUserGroups::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::list_user_groups`] to send it, or with [`ListUserGroups::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct ListUserGroups<C = crate::Client> {
     client: C,
@@ -359,8 +355,7 @@ impl crate::Client {
 
 /// Request of `GET /usergroups/search` (operation `searchUserGroups`).
 ///
-/// [`crate::Client::search_user_groups`] creates it with a client, so it can be sent. [`SearchUserGroups::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::search_user_groups`] to send it, or with [`SearchUserGroups::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct SearchUserGroups<C = crate::Client> {
     client: C,
@@ -483,8 +478,7 @@ impl crate::Client {
 
 /// Request of `PUT /usergroups/{group_id}` (operation `updateUserGroup`).
 ///
-/// [`crate::Client::update_user_group`] creates it with a client, so it can be sent. [`UpdateUserGroup::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::update_user_group`] to send it, or with [`UpdateUserGroup::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct UpdateUserGroup<C = crate::Client> {
     client: C,

@@ -3,8 +3,7 @@
 
 /// Request of `POST /projects/{project_name_or_id}/webhook/policies` (operation `CreateWebhookPolicyOfProject`).
 ///
-/// [`crate::Client::create_webhook_policy_of_project`] creates it with a client, so it can be sent. [`CreateWebhookPolicyOfProject::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::create_webhook_policy_of_project`] to send it, or with [`CreateWebhookPolicyOfProject::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct CreateWebhookPolicyOfProject<C = crate::Client> {
     client: C,
@@ -95,8 +94,7 @@ impl crate::Client {
 
 /// Request of `DELETE /projects/{project_name_or_id}/webhook/policies/{webhook_policy_id}` (operation `DeleteWebhookPolicyOfProject`).
 ///
-/// [`crate::Client::delete_webhook_policy_of_project`] creates it with a client, so it can be sent. [`DeleteWebhookPolicyOfProject::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::delete_webhook_policy_of_project`] to send it, or with [`DeleteWebhookPolicyOfProject::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct DeleteWebhookPolicyOfProject<C = crate::Client> {
     client: C,
@@ -190,8 +188,7 @@ impl crate::Client {
 
 /// Request of `GET /projects/{project_name_or_id}/webhook/policies/{webhook_policy_id}/executions/{execution_id}/tasks/{task_id}/log` (operation `GetLogsOfWebhookTask`).
 ///
-/// [`crate::Client::get_logs_of_webhook_task`] creates it with a client, so it can be sent. [`GetLogsOfWebhookTask::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_logs_of_webhook_task`] to send it, or with [`GetLogsOfWebhookTask::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetLogsOfWebhookTask<C = crate::Client> {
     client: C,
@@ -311,8 +308,7 @@ impl crate::Client {
 
 /// Request of `GET /projects/{project_name_or_id}/webhook/events` (operation `GetSupportedEventTypes`).
 ///
-/// [`crate::Client::get_supported_event_types`] creates it with a client, so it can be sent. [`GetSupportedEventTypes::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_supported_event_types`] to send it, or with [`GetSupportedEventTypes::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetSupportedEventTypes<C = crate::Client> {
     client: C,
@@ -393,8 +389,7 @@ impl crate::Client {
 
 /// Request of `GET /projects/{project_name_or_id}/webhook/policies/{webhook_policy_id}` (operation `GetWebhookPolicyOfProject`).
 ///
-/// [`crate::Client::get_webhook_policy_of_project`] creates it with a client, so it can be sent. [`GetWebhookPolicyOfProject::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::get_webhook_policy_of_project`] to send it, or with [`GetWebhookPolicyOfProject::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct GetWebhookPolicyOfProject<C = crate::Client> {
     client: C,
@@ -488,8 +483,7 @@ impl crate::Client {
 
 /// Request of `GET /projects/{project_name_or_id}/webhook/lasttrigger` (operation `LastTrigger`).
 ///
-/// [`crate::Client::last_trigger`] creates it with a client, so it can be sent. [`LastTrigger::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::last_trigger`] to send it, or with [`LastTrigger::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct LastTrigger<C = crate::Client> {
     client: C,
@@ -569,8 +563,7 @@ impl crate::Client {
 
 /// Request of `GET /projects/{project_name_or_id}/webhook/policies/{webhook_policy_id}/executions` (operation `ListExecutionsOfWebhookPolicy`).
 ///
-/// [`crate::Client::list_executions_of_webhook_policy`] creates it with a client, so it can be sent. [`ListExecutionsOfWebhookPolicy::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::list_executions_of_webhook_policy`] to send it, or with [`ListExecutionsOfWebhookPolicy::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct ListExecutionsOfWebhookPolicy<C = crate::Client> {
     client: C,
@@ -742,8 +735,7 @@ impl crate::Client {
 
 /// Request of `GET /projects/{project_name_or_id}/webhook/policies/{webhook_policy_id}/executions/{execution_id}/tasks` (operation `ListTasksOfWebhookExecution`).
 ///
-/// [`crate::Client::list_tasks_of_webhook_execution`] creates it with a client, so it can be sent. [`ListTasksOfWebhookExecution::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::list_tasks_of_webhook_execution`] to send it, or with [`ListTasksOfWebhookExecution::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct ListTasksOfWebhookExecution<C = crate::Client> {
     client: C,
@@ -929,8 +921,7 @@ impl crate::Client {
 
 /// Request of `GET /projects/{project_name_or_id}/webhook/policies` (operation `ListWebhookPoliciesOfProject`).
 ///
-/// [`crate::Client::list_webhook_policies_of_project`] creates it with a client, so it can be sent. [`ListWebhookPoliciesOfProject::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::list_webhook_policies_of_project`] to send it, or with [`ListWebhookPoliciesOfProject::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct ListWebhookPoliciesOfProject<C = crate::Client> {
     client: C,
@@ -1088,8 +1079,7 @@ impl crate::Client {
 
 /// Request of `PUT /projects/{project_name_or_id}/webhook/policies/{webhook_policy_id}` (operation `UpdateWebhookPolicyOfProject`).
 ///
-/// [`crate::Client::update_webhook_policy_of_project`] creates it with a client, so it can be sent. [`UpdateWebhookPolicyOfProject::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::update_webhook_policy_of_project`] to send it, or with [`UpdateWebhookPolicyOfProject::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct UpdateWebhookPolicyOfProject<C = crate::Client> {
     client: C,

@@ -3,8 +3,7 @@
 
 /// Request of `GET /projects/{project_name_or_id}/webhook/jobs` (operation `ListWebhookJobs`).
 ///
-/// [`crate::Client::list_webhook_jobs`] creates it with a client, so it can be sent. [`ListWebhookJobs::new`] creates it
-/// without one, so it can only be built.
+/// Create it with [`crate::Client::list_webhook_jobs`] to send it, or with [`ListWebhookJobs::new`] to only build it.
 #[derive(Debug, Clone)]
 pub struct ListWebhookJobs<C = crate::Client> {
     client: C,
