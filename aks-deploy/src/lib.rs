@@ -20,6 +20,7 @@
 //! # }
 //! ```
 
+pub mod aks;
 pub mod chart_keys;
 pub mod error;
 pub mod helm;

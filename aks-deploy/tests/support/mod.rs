@@ -17,6 +17,15 @@ pub fn chart_dir() -> PathBuf {
     ChartKeys::default_chart_dir(&workspace)
 }
 
+/// Returns the folder of the shared specs: `HARBOR_AZURE_SPECS` or `../shared/specs` relative to
+/// the workspace root.
+pub fn specs_dir() -> PathBuf {
+    match std::env::var_os("HARBOR_AZURE_SPECS") {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/specs"),
+    }
+}
+
 /// Returns a validation context with the chart keys and the SDK's zone-redundant classes.
 pub fn context() -> ValidationContext {
     let keys = ChartKeys::load(&chart_dir()).expect("chart values.yaml loads");
