@@ -232,7 +232,12 @@ fn zone_rule() {
 #[test]
 fn acr_name_rule() {
     let text = sample_with("name = \"exampleacr\"", "name = \"example-acr\"");
-    assert_single_problem(&text, "acr.name", "example-acr", "5-50 letters and digits");
+    assert_single_problem(
+        &text,
+        "acr.name",
+        "example-acr",
+        "a registry name has 5 to 50 letters and digits",
+    );
 }
 
 #[test]
@@ -242,14 +247,19 @@ fn acr_login_server_as_name_rejected() {
         &text,
         "acr.name",
         "exampleacr.azurecr.io",
-        "without `.azurecr.io`",
+        "give the registry name `exampleacr` without the login server suffix",
     );
 }
 
 #[test]
 fn acr_token_and_scope_map_rules() {
     let text = sample_with("token =", "token = \"tok\"");
-    assert_single_problem(&text, "acr.token", "tok", "5-50 letters, digits or `-`");
+    assert_single_problem(
+        &text,
+        "acr.token",
+        "tok",
+        "a token name has 5 to 50 characters",
+    );
     let text = sample_with("scope_map =", "scope_map = \"_repositories_pull\"");
     assert_single_problem(
         &text,
@@ -320,7 +330,7 @@ fn storage_size_rule() {
         &text,
         "harbor.sizes.registry",
         "100GB",
-        "Ki, Mi, Gi, Ti or Pi",
+        "such as `10Gi`",
     );
 }
 

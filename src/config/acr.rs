@@ -69,7 +69,9 @@ impl AcrConfig {
         }
         v.check("acr.sku", &self.sku, rules::acr_sku);
         v.check("acr.scope_map", &self.scope_map, rules::acr_scope_map_name);
-        if self.scope_map.starts_with('_') {
+        let is_system =
+            acr_client::ScopeMapName::new(&self.scope_map).is_ok_and(|name| name.is_system());
+        if is_system {
             v.report(
                 "acr.scope_map",
                 &self.scope_map,

@@ -22,7 +22,7 @@ mod error;
 mod harbor;
 mod network;
 mod platform;
-pub mod rules;
+mod rules;
 mod secret;
 mod services;
 mod validate;

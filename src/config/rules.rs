@@ -2,17 +2,10 @@
 //!
 //! Each rule returns `Err(rule text)` describing what a valid value looks like.
 //!
-//! TODO: switch the ACR name rules to `acr-client`'s name types and the Kubernetes name and
-//! quantity rules to `aks-deploy`'s once those crates export them; until then they live only here.
-
-/// ACR actions that a scope map may grant on a repository.
-pub const ACR_ACTIONS: [&str; 5] = [
-    "content/read",
-    "content/write",
-    "content/delete",
-    "metadata/read",
-    "metadata/write",
-];
+//! ACR names and storage quantities use the rules of `acr-client` and `aks-deploy`, so the
+//! configuration accepts exactly what those crates accept.
+//!
+//! TODO: switch the Kubernetes name rules to `aks-deploy` once it exports them.
 
 /// Azure resource group: 1-90 letters, digits, `-`, `_`, `.`, `(`, `)`, not ending in `.`.
 pub(crate) fn resource_group(value: &str) -> Result<(), String> {
@@ -65,40 +58,48 @@ pub(crate) fn zone(value: &str) -> Result<(), String> {
     }
 }
 
-/// ACR registry name: 5-50 ASCII letters and digits.
+/// ACR registry name, by `acr-client`'s rule (5-50 letters and digits).
+///
+/// `acr-client` accepts a login server and strips `.azurecr.io`, but in our own file the key
+/// holds the name, so a login server is rejected with the fix.
 pub(crate) fn acr_registry_name(value: &str) -> Result<(), String> {
-    if value.ends_with(".azurecr.io") {
-        return Err("give the registry name without `.azurecr.io`".into());
+    let name = acr_client::RegistryName::new(value).map_err(acr_rule)?;
+    if name.as_str() != value {
+        return Err(format!(
+            "give the registry name `{}` without the login server suffix",
+            name.as_str()
+        ));
     }
-    alphanumeric_5_50(
-        value,
-        "",
-        "a registry name has 5-50 letters and digits, no `-`",
-    )
+    Ok(())
 }
 
-/// ACR scope map name: 5-50 ASCII letters, digits, `-` and `_`.
+/// ACR scope map name, by `acr-client`'s rule.
 pub(crate) fn acr_scope_map_name(value: &str) -> Result<(), String> {
-    alphanumeric_5_50(
-        value,
-        "-_",
-        "a scope map name has 5-50 letters, digits, `-` or `_`",
-    )
+    acr_client::ScopeMapName::new(value)
+        .map(drop)
+        .map_err(acr_rule)
 }
 
-/// ACR token name: 5-50 ASCII letters, digits and `-`.
+/// ACR token name, by `acr-client`'s rule.
 pub(crate) fn acr_token_name(value: &str) -> Result<(), String> {
-    alphanumeric_5_50(value, "-", "a token name has 5-50 letters, digits or `-`")
+    acr_client::TokenName::new(value)
+        .map(drop)
+        .map_err(acr_rule)
 }
 
-fn alphanumeric_5_50(value: &str, extra: &str, rule: &str) -> Result<(), String> {
-    let valid_chars = value
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || extra.contains(c));
-    if (5..=50).contains(&value.len()) && valid_chars {
-        Ok(())
-    } else {
-        Err(rule.to_owned())
+/// Repository path such as `mirror/nginx`, by `acr-client`'s OCI rule.
+pub(crate) fn repository(value: &str) -> Result<(), String> {
+    acr_client::RepositoryName::new(value)
+        .map(drop)
+        .map_err(acr_rule)
+}
+
+/// Takes the rule text out of an `acr-client` name error, because the problem already shows the
+/// key and the value.
+fn acr_rule(error: acr_client::Error) -> String {
+    match error {
+        acr_client::Error::InvalidName { kind, rule, .. } => format!("a {kind} has {rule}"),
+        other => other.to_string(),
     }
 }
 
@@ -110,15 +111,17 @@ pub(crate) fn acr_sku(value: &str) -> Result<(), String> {
     }
 }
 
-/// ACR scope map action on a repository.
+/// ACR scope map action on a repository, parsed by `acr-client` (case-insensitive).
 pub(crate) fn acr_action(value: &str) -> Result<(), String> {
-    if ACR_ACTIONS.contains(&value) {
-        Ok(())
-    } else {
-        Err(format!(
-            "an ACR action is one of {}",
-            ACR_ACTIONS.join(", ")
-        ))
+    match value.parse::<acr_client::RepositoryAction>() {
+        Ok(_) => Ok(()),
+        Err(_) => {
+            let actions: Vec<&str> = acr_client::RepositoryAction::ALL
+                .iter()
+                .map(|action| action.as_str())
+                .collect();
+            Err(format!("an ACR action is one of {}", actions.join(", ")))
+        }
     }
 }
 
@@ -174,17 +177,16 @@ pub(crate) fn hostname(value: &str) -> Result<(), String> {
     }
 }
 
-/// Kubernetes storage quantity with a binary suffix, such as `10Gi`.
+/// Kubernetes storage quantity such as `10Gi`, by `aks-deploy`'s rule.
 pub(crate) fn storage_quantity(value: &str) -> Result<(), String> {
-    let rule = "a storage size is a positive whole number with a suffix Ki, Mi, Gi, Ti or Pi, \
-                such as `10Gi`";
-    let suffix_start = value.find(|c: char| !c.is_ascii_digit()).ok_or(rule)?;
-    let (number, suffix) = value.split_at(suffix_start);
-    let positive = number.parse::<u64>().is_ok_and(|n| n > 0);
-    if positive && matches!(suffix, "Ki" | "Mi" | "Gi" | "Ti" | "Pi") {
+    if aks_deploy::validate::is_storage_quantity(value) {
         Ok(())
     } else {
-        Err(rule.into())
+        Err(
+            "a storage size is a positive whole number with an optional suffix \
+             (Ki, Mi, Gi, Ti, Pi, Ei or k, M, G, T, P, E), such as `10Gi`"
+                .into(),
+        )
     }
 }
 
@@ -203,27 +205,6 @@ pub(crate) fn harbor_project(value: &str) -> Result<(), String> {
         Err(
             "a Harbor project name has 1-255 lowercase letters, digits, `.`, `_` or `-`, \
              starting with a letter or digit"
-                .into(),
-        )
-    }
-}
-
-/// OCI repository path, such as `mirror/nginx`: slash-separated lowercase components.
-pub(crate) fn repository(value: &str) -> Result<(), String> {
-    let component_valid = |component: &str| {
-        !component.is_empty()
-            && component.chars().all(|c| {
-                c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-')
-            })
-            && component.starts_with(|c: char| c.is_ascii_alphanumeric())
-            && component.ends_with(|c: char| c.is_ascii_alphanumeric())
-    };
-    if value.len() <= 255 && value.split('/').all(component_valid) {
-        Ok(())
-    } else {
-        Err(
-            "a repository is `/`-separated components of lowercase letters, digits, \
-             `.`, `_` or `-`, such as `mirror/nginx`"
                 .into(),
         )
     }
@@ -342,13 +323,18 @@ mod tests {
         assert!(acr_registry_name(&"a".repeat(51)).is_err());
         assert!(acr_registry_name("exampleacr$").is_err());
         let suffixed = acr_registry_name("exampleacr.azurecr.io").unwrap_err();
-        assert!(suffixed.contains("without `.azurecr.io`"), "{suffixed}");
+        assert!(
+            suffixed.contains("without the login server suffix"),
+            "{suffixed}"
+        );
     }
 
     #[test]
     fn scope_map_and_token_names() {
         assert!(acr_scope_map_name("harbor_push-map").is_ok());
         assert!(acr_scope_map_name("map").is_err());
+        let rule = acr_token_name("tok").unwrap_err();
+        assert!(rule.starts_with("a token name has 5 to 50"), "{rule}");
         assert!(acr_token_name("harbor-push").is_ok());
         assert!(acr_token_name("harbor_push").is_err());
     }
@@ -387,7 +373,7 @@ mod tests {
         assert!(storage_quantity("10GB").is_err());
         assert!(storage_quantity("0Gi").is_err());
         assert!(storage_quantity("Gi").is_err());
-        assert!(storage_quantity("10").is_err());
+        assert!(storage_quantity("-1Gi").is_err());
     }
 
     #[test]
