@@ -20,7 +20,7 @@ pub enum Error {
     /// A name breaks the rules of its kind.
     #[error("invalid {kind} {value:?}: expected {rule}")]
     InvalidName {
-        /// What the name is for, such as `registry name`.
+        /// Kind of name, such as `registry name`.
         kind: &'static str,
         /// The rejected value.
         value: String,
@@ -33,7 +33,7 @@ pub enum Error {
     InvalidInput {
         /// Argument or field name.
         field: &'static str,
-        /// What is wrong and what is expected.
+        /// Problem with the value and the expected form.
         reason: String,
     },
 
@@ -134,7 +134,7 @@ pub enum Error {
         operation: String,
         /// Registry host.
         registry: String,
-        /// What was wrong, without the body.
+        /// Problem with the response, without the body.
         reason: String,
     },
 

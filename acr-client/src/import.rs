@@ -4,9 +4,9 @@
 //! by resource id, which ACR reads with the caller's Azure AD identity. Never both: ARM
 //! ignores the credentials when a resource id is present.
 //!
-//! With digest pinning the client resolves the source tag to a digest first, imports by
-//! digest and checks afterwards that every target tag points at that digest, so a tag
-//! moved at the source during the import cannot leave the target on another manifest.
+//! With digest pinning the client resolves the source tag to a digest, imports by digest
+//! and then checks that every target tag points at that digest. A tag moved at the
+//! source during the import therefore cannot leave the target on another manifest.
 
 use std::time::Duration;
 
@@ -23,7 +23,7 @@ use crate::management::{API_VERSION, AcrManagementClient};
 use crate::names::{RegistryName, RepositoryName};
 use crate::registry::Registry;
 
-/// What happens when a target tag exists.
+/// Handling of target tags that already exist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum ImportMode {
     /// Fail before copying when any target tag exists (the ARM default).
@@ -327,7 +327,7 @@ impl ImportImage {
         }
     }
 
-    /// The import mode.
+    /// Returns the import mode.
     pub fn mode(&self) -> ImportMode {
         self.mode
     }
@@ -561,7 +561,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn image_name_parses_tag_digest_and_port_free_names() {
+    fn image_name_parses_tags_and_digests() {
         let tagged = ImageName::parse("library/nginx:1.25.3").unwrap();
         assert_eq!(tagged.repository.as_str(), "library/nginx");
         assert_eq!(tagged.reference, ImageReference::Tag("1.25.3".into()));

@@ -54,7 +54,7 @@ impl AcrManagementClient {
         self
     }
 
-    /// The ARM client.
+    /// Returns the ARM client.
     pub fn arm(&self) -> &ArmClient {
         &self.arm
     }

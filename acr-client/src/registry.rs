@@ -284,7 +284,7 @@ impl AcrManagementClient {
     /// Reads the admin user credentials. The admin user must be enabled.
     ///
     /// # Errors
-    /// [`Error::Arm`]; ARM answers 400 when the admin user is disabled.
+    /// [`Error::Arm`]; ARM responds with 400 when the admin user is disabled.
     pub async fn list_admin_credentials(
         &self,
         registry: &RegistryName,

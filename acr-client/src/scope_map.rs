@@ -41,7 +41,7 @@ impl RepositoryAction {
         Self::MetadataWrite,
     ];
 
-    /// The action as ARM spells it, such as `content/read`.
+    /// Returns the action as ARM spells it, such as `content/read`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::ContentRead => "content/read",
@@ -76,7 +76,7 @@ impl fmt::Display for RepositoryAction {
     }
 }
 
-/// What a client needs to do with a repository, mapped to the actions it requires.
+/// Repository permission a client needs, mapped to the actions it requires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RepositoryPermission {
     /// Pull images: `content/read`.

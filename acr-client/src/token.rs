@@ -30,7 +30,7 @@ pub enum TokenStatus {
     Other(String),
 }
 
-/// Which of the two token passwords to generate.
+/// One of the two password slots of a token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PasswordName {
@@ -41,7 +41,7 @@ pub enum PasswordName {
 }
 
 impl PasswordName {
-    /// The other password.
+    /// Returns the other password slot.
     pub fn other(self) -> Self {
         match self {
             Self::Password1 => Self::Password2,
@@ -49,7 +49,7 @@ impl PasswordName {
         }
     }
 
-    /// The name as ARM spells it.
+    /// Returns the name as ARM spells it.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Password1 => "password1",

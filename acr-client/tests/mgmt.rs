@@ -456,8 +456,8 @@ async fn import_from_registry_sends_credentials_without_resource_id() {
     assert!(!format!("{request:?}").contains("s3cr3t"));
 }
 
-/// Mounts `POST importImage` answering 202 with `Azure-AsyncOperation` and
-/// `Retry-After: 2`, and polls answering with `statuses` in turn (the last repeats).
+/// Mounts `POST importImage` responding 202 with `Azure-AsyncOperation` and
+/// `Retry-After: 2`. Polls respond with `statuses` in turn, and the last one repeats.
 async fn mount_async_import(server: &MockServer, statuses: Vec<Value>) {
     let operation = format!("{}/operationStatuses/import-1", server.uri());
     Mock::given(method("POST"))

@@ -575,7 +575,7 @@ impl ArmClient {
         self.send(request).await?.json()
     }
 
-    /// Reads a resource, returning `None` when ARM answers 404.
+    /// Reads a resource, returning `None` when ARM responds with 404.
     ///
     /// # Errors
     /// As [`ArmClient::get_json`], except for 404.

@@ -12,8 +12,8 @@ use super::client::{ArmClient, ArmResponse};
 use super::error::{ArmError, ArmErrorDetail};
 use super::retry::retry_after;
 
-/// Where the result of a finished operation is read, as the REST spec's
-/// `x-ms-long-running-operation-options.final-state-via` says.
+/// Source of the result of a finished operation, as named by the REST spec's
+/// `x-ms-long-running-operation-options.final-state-via`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum FinalStateVia {
     /// The operation status document; for PUT and PATCH the resource itself is read.
@@ -51,7 +51,7 @@ pub struct LroResult {
 }
 
 impl LroResult {
-    /// The final response, if the operation has one (DELETE and some POST actions do not).
+    /// Returns the final response. DELETE and some POST actions have none.
     pub fn response(&self) -> Option<&ArmResponse> {
         self.response.as_ref()
     }
@@ -194,7 +194,7 @@ impl Poller {
         self
     }
 
-    /// Whether the initial response already finished the operation.
+    /// Checks whether the initial response already finished the operation.
     pub fn is_done(&self) -> bool {
         matches!(self.state, State::Done(_))
     }
@@ -203,8 +203,8 @@ impl Poller {
     ///
     /// # Errors
     /// [`ArmError::OperationFailed`] for `Failed` or `Canceled`, or for an error status
-    /// while polling `Location`; [`ArmError::Timeout`] when the deadline passes first;
-    /// other [`ArmError`]s when a poll itself fails.
+    /// while polling `Location`. [`ArmError::Timeout`] when the deadline passes first.
+    /// Other [`ArmError`]s when a poll itself fails.
     pub async fn wait(mut self) -> Result<LroResult, ArmError> {
         let clock = self.client.clock().clone();
         let started = clock.elapsed();

@@ -1,9 +1,9 @@
 //! [`DataPlaneClient`]: authenticated requests to one registry's login server.
 //!
 //! With Azure AD, the client exchanges an Azure AD access token for an ACR refresh token
-//! (`POST /oauth2/exchange`, `grant_type=access_token`, which works for service
-//! principals and managed identities that have no Azure AD refresh token), then the
-//! refresh token for a scoped access token (`POST /oauth2/token`). With basic
+//! (`POST /oauth2/exchange` with `grant_type=access_token`). That grant works for service
+//! principals and managed identities, which have no Azure AD refresh token. The client
+//! then exchanges the refresh token for a scoped access token (`POST /oauth2/token`). With basic
 //! credentials (a token password or the admin user) it gets the access token from
 //! `GET /oauth2/token`.
 
@@ -25,7 +25,7 @@ use crate::arm::{AzureCloud, Clock, RetryPolicy, SystemClock};
 use crate::registry::AdminCredentials;
 use crate::token::{GeneratedCredentials, PasswordName};
 
-/// How the client authenticates to the registry.
+/// Authentication method for the registry.
 #[derive(Clone)]
 #[non_exhaustive]
 pub enum DataPlaneAuth {
@@ -78,7 +78,7 @@ impl DataPlaneAuth {
     /// Basic credentials of a token from `generateCredentials`.
     ///
     /// # Errors
-    /// [`Error::InvalidInput`] when the result holds no value for `password`.
+    /// [`Error::InvalidInput`] when the result contains no value for `password`.
     pub fn from_token_credentials(
         credentials: &GeneratedCredentials,
         password: PasswordName,
@@ -88,7 +88,7 @@ impl DataPlaneAuth {
             .ok_or_else(|| Error::InvalidInput {
                 field: "password",
                 reason: format!(
-                    "the credentials of {} hold no value for {}",
+                    "the credentials of {} contain no value for {}",
                     credentials.username,
                     password.as_str()
                 ),

@@ -45,7 +45,7 @@ pub fn start_time() -> OffsetDateTime {
     time::macros::datetime!(2026-01-01 00:00 UTC)
 }
 
-/// An ARM client for `server` with a virtual clock and a 60 s deadline.
+/// Builds an ARM client for `server` with a virtual clock and a 60 s deadline.
 pub fn arm_client(server: &MockServer) -> (ArmClient, VirtualClock) {
     arm_client_at(server, start_time())
 }
@@ -112,8 +112,8 @@ pub fn on_server(server: &MockServer, url: &str) -> String {
 /// Management path of a registry in the examples' subscription and resource group.
 pub const REGISTRY_PATH: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/myResourceGroup/providers/Microsoft.ContainerRegistry/registries/myRegistry";
 
-/// A management client for the examples' subscription and resource group, with
-/// data-plane requests sent to `server` too.
+/// Builds a management client for the examples' subscription and resource group that
+/// also sends data-plane requests to `server`.
 pub fn acr_client(server: &MockServer) -> (acr_client::AcrManagementClient, VirtualClock) {
     acr_client_at(server, start_time())
 }
