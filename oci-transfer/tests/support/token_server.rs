@@ -156,15 +156,9 @@ impl Respond for Issuer {
             .query_pairs()
             .filter(|(key, _)| key == "scope")
             .filter_map(|(_, scope)| {
-                let mut parts = scope.splitn(3, ':');
-                let kind = parts.next()?.to_owned();
-                let (name, actions) = {
-                    let rest: Vec<&str> = scope.splitn(2, ':').nth(1)?.rsplitn(2, ':').collect();
-                    (
-                        rest.get(1)?.to_string(),
-                        rest[0].split(',').map(str::to_owned).collect::<Vec<_>>(),
-                    )
-                };
+                let (kind, rest) = scope.split_once(':')?;
+                let (name, actions) = rest.rsplit_once(':')?;
+                let actions: Vec<&str> = actions.split(',').collect();
                 Some(json!({"type": kind, "name": name, "actions": actions}))
             })
             .collect();

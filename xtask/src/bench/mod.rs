@@ -1,6 +1,7 @@
 //! `cargo xtask bench`: the benchmarks whose results are recorded in BENCHMARKS.md.
 
 mod build_cost;
+mod copy;
 mod paging;
 
 use std::path::PathBuf;
@@ -16,6 +17,8 @@ pub(crate) enum Which {
     Paging,
     /// Build time of harbor-client next to the crates.io `harbor-api` crate.
     Build,
+    /// Copy 3 x 100 MiB layers between local registries: oci-transfer, skopeo, streaming floor.
+    Copy,
 }
 
 pub(crate) fn run(which: Which) -> anyhow::Result<()> {
@@ -26,6 +29,9 @@ pub(crate) fn run(which: Which) -> anyhow::Result<()> {
     }
     if matches!(which, Which::All | Which::Build) {
         build_cost::run(&out)?;
+    }
+    if matches!(which, Which::All | Which::Copy) {
+        copy::run(&out)?;
     }
     eprintln!("xtask bench: results are in {}", out.display());
     Ok(())
