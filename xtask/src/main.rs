@@ -6,6 +6,7 @@ mod codegen;
 mod prism;
 mod registry;
 mod test;
+mod tools;
 
 use std::path::PathBuf;
 

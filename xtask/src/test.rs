@@ -13,6 +13,10 @@ pub(crate) fn run() -> anyhow::Result<()> {
     std::fs::create_dir_all(&cache)?;
     let mut env: Vec<(String, String)> = Vec::new();
 
+    // aks-deploy: real `helm template` of the Harbor chart.
+    let helm = crate::tools::helm::install(&cache.join("helm"))?;
+    env.push(("HELM".to_owned(), helm.display().to_string()));
+
     // Contract suite: Prism mocking the pinned Harbor swagger.
     let prism_binary = prism::install(&cache.join("prism"))?;
     let mock_spec = cache.join("harbor-swagger-for-prism.json");

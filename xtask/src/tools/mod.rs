@@ -1,0 +1,3 @@
+//! Tools that `cargo xtask test` downloads for the tests.
+
+pub(crate) mod helm;
