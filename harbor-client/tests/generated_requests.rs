@@ -1,5 +1,6 @@
 //! Requests of generated operations, built as data without a server, and the generated models.
 
+use futures_util::StreamExt;
 use harbor_client::generated::models::{
     Artifact, ErrorItem, Icon, NativeReportSummary, PasswordReq, Platform, ProjectReq,
     ReplicationPolicy, RobotCreated, ScanDataExportRequest, ScheduleObj, ScheduleObjType,
@@ -12,6 +13,8 @@ use harbor_client::generated::{DEFINITION_NAMES, OPERATION_IDS, Secret};
 use harbor_client::{Body, ProjectRef, Request};
 use http::Method;
 use serde_json::json;
+use wiremock::matchers::{body_json as body_json_matcher, header, method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 /// Value Harbor v2.15.2 documents as the default of `X-Accept-Vulnerabilities`.
 const ACCEPT_VULNERABILITIES_DEFAULT: &str = "application/vnd.security.vulnerability.report; version=1.1, application/vnd.scanner.adapter.vuln.report.harbor+json; version=1.0";
@@ -434,6 +437,133 @@ fn password_request_redacts_debug_but_sends_body() {
         body_json(&built),
         json!({"old_password": "old-EXAMPLE", "new_password": "new-EXAMPLE"})
     );
+}
+
+fn client(server: &MockServer) -> harbor_client::Client {
+    harbor_client::Client::builder(server.uri())
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn generated_list_streams_every_page() {
+    let server = MockServer::start().await;
+    let artifacts = "/api/v2.0/projects/library/repositories/team%252Fapp/artifacts";
+    for (page, digests) in [(1, vec!["sha256:a", "sha256:b"]), (2, vec!["sha256:c"])] {
+        let body: Vec<_> = digests
+            .iter()
+            .map(|digest| json!({"digest": digest}))
+            .collect();
+        Mock::given(method("GET"))
+            .and(path(artifacts))
+            .and(query_param("page", page.to_string()))
+            .and(query_param("page_size", "2"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .append_header("x-total-count", "3")
+                    .set_body_json(body),
+            )
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+
+    let artifacts: Vec<Artifact> = client(&server)
+        .list_artifacts("library", "library/team/app")
+        .page_size(2)
+        .stream()
+        .map(Result::unwrap)
+        .collect()
+        .await;
+
+    let digests: Vec<_> = artifacts
+        .iter()
+        .map(|artifact| artifact.digest.as_deref().unwrap())
+        .collect();
+    assert_eq!(digests, vec!["sha256:a", "sha256:b", "sha256:c"]);
+    // wiremock's header matcher splits values at commas, so the header is compared here.
+    for request in server.received_requests().await.unwrap() {
+        let accept = request.headers.get("X-Accept-Vulnerabilities").unwrap();
+        assert_eq!(accept, ACCEPT_VULNERABILITIES_DEFAULT);
+    }
+}
+
+#[tokio::test]
+async fn generated_text_operation_returns_body() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2.0/system/gc/42/log"))
+        .and(header("accept", "text/plain"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("gc done\n"))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let log = client(&server).get_gc_log(42).send().await.unwrap();
+
+    assert_eq!(log, "gc done\n");
+}
+
+#[tokio::test]
+async fn generated_bytes_operation_returns_body() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2.0/systeminfo/getcert"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(vec![0x30, 0x82, 0x01]))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let cert = client(&server).get_cert().send().await.unwrap();
+
+    assert_eq!(cert.as_ref(), [0x30, 0x82, 0x01]);
+}
+
+#[tokio::test]
+async fn generated_create_returns_location() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/v2.0/projects"))
+        .and(body_json_matcher(json!({"project_name": "team-a"})))
+        .respond_with(ResponseTemplate::new(201).append_header("location", "/api/v2.0/projects/42"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let project = ProjectReq {
+        project_name: Some("team-a".to_owned()),
+        ..ProjectReq::default()
+    };
+
+    let created = client(&server)
+        .create_project(project)
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(created.location.as_deref(), Some("/api/v2.0/projects/42"));
+}
+
+#[tokio::test]
+async fn generated_json_operation_decodes_model() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2.0/projects/123"))
+        .and(header("X-Is-Resource-Name", "true"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"project_id": 5, "name": "123"})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let project = client(&server)
+        .get_project(ProjectRef::name("123"))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(project.project_id, Some(5));
+    assert_eq!(project.name.as_deref(), Some("123"));
 }
 
 /// Fails to compile when a generated `send` returns another type than its response needs.
