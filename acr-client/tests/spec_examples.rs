@@ -577,3 +577,33 @@ async fn token_get_and_list_match_examples() {
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].name, "myToken");
 }
+
+/// Fails when the spec gains an example that no test above uses.
+#[test]
+fn every_management_example_is_covered() {
+    let covered = [
+        "ImportImageByManifestDigest.json",
+        "ImportImageByTag.json",
+        "ImportImageFromPublicRegistry.json",
+        "RegistryCreate.json",
+        "RegistryGenerateCredentials.json",
+        "RegistryGet.json",
+        "RegistryListCredentials.json",
+        "ScopeMapCreate.json",
+        "ScopeMapGet.json",
+        "ScopeMapList.json",
+        "ScopeMapUpdate.json",
+        "TokenCreate.json",
+        "TokenGet.json",
+        "TokenList.json",
+        "TokenUpdate.json",
+    ];
+    let folder = common::specs_dir().join("containerregistry/2025-04-01/examples");
+    let mut present: Vec<String> = std::fs::read_dir(&folder)
+        .unwrap_or_else(|error| panic!("cannot list {}: {error}", folder.display()))
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    present.sort();
+
+    assert_eq!(present, covered);
+}

@@ -75,7 +75,7 @@ struct TokenResponse {
 /// Reads the digest of `repository:reference` from the registry at `base`
 /// (such as `https://harbor.example.test:8443`).
 ///
-/// The first HEAD is anonymous. On 401 the client answers the challenge: Basic sends
+/// The first HEAD is anonymous. On 401 the client responds to the challenge: Basic sends
 /// `credentials`, Bearer gets a token from the realm with `credentials` (anonymously
 /// without them) and repeats the HEAD.
 ///

@@ -66,13 +66,14 @@ pub fn arm_client_at(server: &MockServer, start: OffsetDateTime) -> (ArmClient, 
     (arm, clock)
 }
 
-/// Folder of the Azure REST specs: `HARBOR_AZURE_SPECS` or `../shared/specs/azure`
-/// relative to the workspace root.
+/// Folder of the Azure REST specs: `azure` inside `HARBOR_AZURE_SPECS`, or
+/// `../shared/specs/azure` relative to the workspace root.
 pub fn specs_dir() -> PathBuf {
-    match std::env::var_os("HARBOR_AZURE_SPECS") {
+    let specs = match std::env::var_os("HARBOR_AZURE_SPECS") {
         Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/specs/azure"),
-    }
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/specs"),
+    };
+    specs.join("azure")
 }
 
 /// Reads a management-plane example, such as `RegistryGet.json`.
