@@ -379,7 +379,8 @@ pub struct ImportResult {
     pub digest: Option<String>,
     /// Target tags as sent.
     pub target_tags: Vec<String>,
-    /// Whether every target tag was checked to point at [`ImportResult::digest`].
+    /// Whether every target tag and untagged repository was checked to contain
+    /// [`ImportResult::digest`].
     pub verified: bool,
 }
 
@@ -453,8 +454,13 @@ impl AcrManagementClient {
         if request.pin_digest
             && let Some(expected) = &digest
         {
-            self.verify_target_digests(registry, &target_tags, expected)
-                .await?;
+            self.verify_target_digests(
+                registry,
+                &target_tags,
+                &request.untagged_target_repositories,
+                expected,
+            )
+            .await?;
             verified = true;
         }
 
@@ -504,25 +510,37 @@ impl AcrManagementClient {
         }
     }
 
+    /// HEADs every target tag, and the digest in every untagged repository, and compares
+    /// the digests with `expected`.
     async fn verify_target_digests(
         &self,
         registry: &RegistryName,
         target_tags: &[ImageName],
+        untagged_repositories: &[RepositoryName],
         expected: &str,
     ) -> Result<(), Error> {
         let target = self.get_registry(registry).await?;
         let client = self.data_plane_for(&target)?;
+
+        let mut checks: Vec<(RepositoryName, String)> = Vec::new();
         for target_tag in target_tags {
+            // A target without a tag gets the source tag; the source was pinned, so the
+            // digest itself is the reference to check.
             let reference = match &target_tag.reference {
                 ImageReference::Tag(tag) => tag.clone(),
-                _ => continue,
+                _ => expected.to_owned(),
             };
-            let actual = client
-                .manifest_digest(&target_tag.repository, &reference)
-                .await?;
+            checks.push((target_tag.repository.clone(), reference));
+        }
+        for repository in untagged_repositories {
+            checks.push((repository.clone(), expected.to_owned()));
+        }
+
+        for (repository, reference) in checks {
+            let actual = client.manifest_digest(&repository, &reference).await?;
             if actual != expected {
                 return Err(Error::DigestMismatch {
-                    target: target_tag.to_string(),
+                    target: format!("{repository}:{reference}"),
                     expected: expected.to_owned(),
                     actual,
                 });

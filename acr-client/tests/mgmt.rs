@@ -771,3 +771,151 @@ async fn pinned_import_without_target_keeps_source_tag() {
 
     assert_eq!(error.status().map(|s| s.as_u16()), Some(500));
 }
+
+#[tokio::test]
+async fn pinned_import_from_acr_resolves_digest_with_azure_ad() {
+    let server = MockServer::start().await;
+    let source_id = format!(
+        "/subscriptions/{SUBSCRIPTION}/resourceGroups/sourceResourceGroup/providers/Microsoft.ContainerRegistry/registries/sourceacr"
+    );
+    let mut source = mgmt_example("RegistryGet.json")["responses"]["200"]["body"].clone();
+    source["id"] = json!(source_id);
+    source["name"] = json!("sourceacr");
+    source["properties"]["loginServer"] = json!("sourceacr.azurecr.io");
+    Mock::given(method("GET"))
+        .and(path(source_id.as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(source))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let expiry = common::start_time().unix_timestamp() + 3600;
+    Mock::given(method("POST"))
+        .and(path("/oauth2/exchange"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"refresh_token": common::jwt_with_exp(expiry)})),
+        )
+        .expect(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/oauth2/token"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"access_token": common::jwt_with_exp(expiry)})),
+        )
+        .expect(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("HEAD"))
+        .and(path("/v2/base/nginx/manifests/stable"))
+        .respond_with(ResponseTemplate::new(200).insert_header("Docker-Content-Digest", DIGEST))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(import_path()))
+        .and(body_json(json!({
+            "source": {"resourceId": source_id, "sourceImage": format!("base/nginx@{DIGEST}")},
+            "untaggedTargetRepositories": ["mirror/nginx"],
+            "mode": "NoForce"
+        })))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut target = mgmt_example("RegistryGet.json")["responses"]["200"]["body"].clone();
+    target["properties"]["loginServer"] = json!("exampleacr.azurecr.io");
+    Mock::given(method("GET"))
+        .and(path(registry_path("exampleacr")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(target))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("HEAD"))
+        .and(path(format!("/v2/mirror/nginx/manifests/{DIGEST}")))
+        .respond_with(ResponseTemplate::new(200).insert_header("Docker-Content-Digest", DIGEST))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let (client, _) = acr_client(&server);
+    let request = ImportImage::builder("base/nginx:stable")
+        .resource_id(source_id.as_str())
+        .untagged_target_repository("mirror/nginx")
+        .pin_digest(true)
+        .build()
+        .unwrap();
+
+    let result = client.import_image(&exampleacr(), &request).await.unwrap();
+
+    assert_eq!(result.digest.as_deref(), Some(DIGEST));
+    assert!(result.target_tags.is_empty());
+    assert!(result.verified);
+    let exchanges: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|request| request.url.path() == "/oauth2/exchange")
+        .map(|request| String::from_utf8_lossy(&request.body).into_owned())
+        .collect();
+    assert!(
+        exchanges[0].contains("service=sourceacr.azurecr.io"),
+        "{exchanges:?}"
+    );
+    assert!(
+        exchanges[1].contains("service=exampleacr.azurecr.io"),
+        "{exchanges:?}"
+    );
+}
+
+#[tokio::test]
+async fn check_registry_name_sends_name_and_type() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(format!(
+            "/subscriptions/{SUBSCRIPTION}/providers/Microsoft.ContainerRegistry/checkNameAvailability"
+        )))
+        .and(body_json(json!({"name": "exampleacr", "type": "Microsoft.ContainerRegistry/registries"})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "nameAvailable": false, "reason": "AlreadyExists", "message": "The registry exampleacr is already in use."
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let (client, _) = acr_client(&server);
+
+    let availability = client.check_registry_name(&exampleacr()).await.unwrap();
+
+    assert!(!availability.name_available);
+    assert_eq!(availability.reason.as_deref(), Some("AlreadyExists"));
+}
+
+#[tokio::test]
+async fn delete_registry_waits_for_location() {
+    let server = MockServer::start().await;
+    let location = format!("{}/operationResults/delete-1", server.uri());
+    Mock::given(method("DELETE"))
+        .and(path(registry_path("exampleacr")))
+        .respond_with(ResponseTemplate::new(202).insert_header("Location", location.as_str()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/operationResults/delete-1"))
+        .respond_with(ResponseTemplate::new(202))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/operationResults/delete-1"))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let (client, clock) = acr_client(&server);
+
+    client.delete_registry(&exampleacr()).await.unwrap();
+
+    assert_eq!(clock.sleeps().len(), 2);
+}
