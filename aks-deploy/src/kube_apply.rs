@@ -64,7 +64,8 @@ impl Applier {
         K::DynamicType: Default,
     {
         let api: Api<K> = Api::all(self.client.clone());
-        self.patch(&api, object).await
+        let kind = K::kind(&K::DynamicType::default()).into_owned();
+        self.patch(&api, &kind, object).await
     }
 
     /// Applies a namespaced object into its `metadata.namespace`.
@@ -84,7 +85,8 @@ impl Applier {
             rule: "namespaced objects need a namespace".into(),
         })?;
         let api: Api<K> = Api::namespaced(self.client.clone(), &namespace);
-        self.patch(&api, object).await
+        let kind = K::kind(&K::DynamicType::default()).into_owned();
+        self.patch(&api, &kind, object).await
     }
 
     /// Applies a cluster-scoped dynamic object, such as a cert-manager ClusterIssuer.
@@ -99,28 +101,17 @@ impl Applier {
         resource: &ApiResource,
     ) -> Result<DynamicObject> {
         let api: Api<DynamicObject> = Api::all_with(self.client.clone(), resource);
-        self.patch(&api, object).await
+        self.patch(&api, &resource.kind, object).await
     }
 
-    async fn patch<K>(&self, api: &Api<K>, object: &K) -> Result<K>
+    async fn patch<K>(&self, api: &Api<K>, kind: &str, object: &K) -> Result<K>
     where
         K: Resource + Clone + Debug + Serialize + DeserializeOwned,
     {
         let name = object.name_any();
-        let kind = describe(object);
         tracing::debug!(%kind, %name, "server-side apply");
         api.patch(&name, &self.params(), &Patch::Apply(object))
             .await
             .map_err(|error| Error::kube(format!("apply {kind}/{name}"), error))
     }
-}
-
-fn describe<K: Resource>(object: &K) -> String
-where
-    K: Serialize,
-{
-    serde_json::to_value(object)
-        .ok()
-        .and_then(|value| value.get("kind").and_then(|k| k.as_str()).map(String::from))
-        .unwrap_or_else(|| "object".to_string())
 }

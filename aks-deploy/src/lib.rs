@@ -25,6 +25,7 @@ pub mod chart_keys;
 pub mod error;
 pub mod helm;
 pub mod kube_apply;
+pub mod kube_client;
 pub mod manifests;
 pub mod plan;
 pub mod presets;

@@ -9,8 +9,8 @@ use aks_deploy::presets::{
 use aks_deploy::render::render_values;
 use aks_deploy::validate::{ValidationError, ValidationWarning, validate};
 use aks_deploy::values::{
-    AccessMode, Claim, Component, Database, ExternalDatabase, HarborValues, ImageStorage,
-    JobLogger, JobserviceClaims, Redis, UpdateStrategy,
+    AccessMode, Claim, Component, Database, HarborValues, ImageStorage, JobLogger,
+    JobserviceClaims, Redis, UpdateStrategy,
 };
 use aks_deploy::{Error, values};
 use k8s_openapi::api::core::v1::TopologySpreadConstraint;

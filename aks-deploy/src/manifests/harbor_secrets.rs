@@ -185,10 +185,10 @@ fn check_length(field: &'static str, secret: &SecretString) -> Result<()> {
     })
 }
 
-fn opaque<'a, const N: usize>(
+fn opaque<const N: usize>(
     name: &str,
     namespace: &str,
-    entries: [(&str, &'a SecretString); N],
+    entries: [(&str, &SecretString); N],
 ) -> Secret {
     Secret {
         metadata: ObjectMeta {
