@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Error;
 use crate::arm::FinalStateVia;
+use crate::error::Ensured;
 use crate::management::{API_VERSION, AcrManagementClient};
 use crate::names::RegistryName;
 
@@ -206,6 +207,81 @@ impl AcrManagementClient {
             )
             .await?;
         Ok(poller.wait_json().await?)
+    }
+
+    /// Creates a registry, or brings the SKU, admin user and tags of an existing one in
+    /// line with `parameters` by a PATCH. Tags not in `parameters` stay.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] when the existing registry is in another location or has
+    /// another zone redundancy, because ARM cannot change either after creation;
+    /// otherwise as [`AcrManagementClient::create_registry`].
+    pub async fn ensure_registry(
+        &self,
+        registry: &RegistryName,
+        parameters: &RegistryCreate,
+    ) -> Result<Ensured<Registry>, Error> {
+        let id = self.registry_id(registry)?;
+        let current: Option<Registry> = self
+            .arm()
+            .get_json_optional(id.as_str(), API_VERSION)
+            .await?;
+        let Some(current) = current else {
+            let created = self.create_registry(registry, parameters).await?;
+            return Ok(Ensured::Created(created));
+        };
+
+        if !current.location.eq_ignore_ascii_case(&parameters.location) {
+            return Err(Error::InvalidInput {
+                field: "location",
+                reason: format!(
+                    "registry {registry} exists in {} and cannot move to {}; delete it first or keep its location",
+                    current.location, parameters.location
+                ),
+            });
+        }
+        if let Some(zone_redundancy) = &parameters.zone_redundancy
+            && current.properties.zone_redundancy.as_ref() != Some(zone_redundancy)
+        {
+            return Err(Error::InvalidInput {
+                field: "zone_redundancy",
+                reason: format!(
+                    "registry {registry} has zone redundancy {:?}, which cannot change after creation",
+                    current.properties.zone_redundancy
+                ),
+            });
+        }
+
+        let missing_tags: BTreeMap<&String, &String> = parameters
+            .tags
+            .iter()
+            .filter(|(key, value)| current.tags.get(*key) != Some(*value))
+            .collect();
+        let same_sku = current.sku.name == parameters.sku;
+        let same_admin = current.properties.admin_user_enabled == parameters.admin_user_enabled;
+        if same_sku && same_admin && missing_tags.is_empty() {
+            return Ok(Ensured::Unchanged(current));
+        }
+
+        let mut tags = current.tags.clone();
+        tags.extend(parameters.tags.clone());
+        let body = serde_json::json!({
+            "sku": { "name": parameters.sku },
+            "tags": tags,
+            "properties": { "adminUserEnabled": parameters.admin_user_enabled },
+        });
+        let updated = self
+            .arm()
+            .begin_patch(
+                id.as_str(),
+                API_VERSION,
+                &body,
+                FinalStateVia::AzureAsyncOperation,
+            )
+            .await?
+            .wait_json()
+            .await?;
+        Ok(Ensured::Updated(updated))
     }
 
     /// Reads a registry.

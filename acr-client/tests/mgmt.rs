@@ -919,3 +919,102 @@ async fn delete_registry_waits_for_location() {
 
     assert_eq!(clock.sleeps().len(), 2);
 }
+
+fn registry_body(location: &str, sku: &str, admin: bool) -> Value {
+    let mut body = mgmt_example("RegistryGet.json")["responses"]["200"]["body"].clone();
+    body["name"] = json!("exampleacr");
+    body["location"] = json!(location);
+    body["sku"] = json!({"name": sku, "tier": sku});
+    body["properties"]["adminUserEnabled"] = json!(admin);
+    body
+}
+
+#[tokio::test]
+async fn ensure_registry_patches_sku_and_admin_user() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(registry_path("exampleacr")))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(registry_body("westus", "Basic", true)),
+        )
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path(registry_path("exampleacr")))
+        .and(body_json(json!({
+            "sku": {"name": "Premium"},
+            "tags": {"key": "value", "team": "platform"},
+            "properties": {"adminUserEnabled": false}
+        })))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(registry_body("westus", "Premium", false)),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let (client, _) = acr_client(&server);
+    let mut parameters = acr_client::RegistryCreate::new("westus", acr_client::SkuName::Premium);
+    parameters.tags.insert("team".into(), "platform".into());
+
+    let outcome = client
+        .ensure_registry(&exampleacr(), &parameters)
+        .await
+        .unwrap();
+
+    assert!(matches!(outcome, Ensured::Updated(_)));
+    assert_eq!(outcome.get().sku.name, acr_client::SkuName::Premium);
+}
+
+#[tokio::test]
+async fn ensure_registry_leaves_matching_registry() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(registry_path("exampleacr")))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(registry_body("westus", "Standard", false)),
+        )
+        .mount(&server)
+        .await;
+    let (client, _) = acr_client(&server);
+    let parameters = acr_client::RegistryCreate::new("westus", acr_client::SkuName::Standard);
+
+    let outcome = client
+        .ensure_registry(&exampleacr(), &parameters)
+        .await
+        .unwrap();
+
+    assert!(!outcome.changed());
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn ensure_registry_rejects_other_location() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(registry_path("exampleacr")))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(registry_body("eastus", "Standard", false)),
+        )
+        .mount(&server)
+        .await;
+    let (client, _) = acr_client(&server);
+    let parameters = acr_client::RegistryCreate::new("westus", acr_client::SkuName::Standard);
+
+    let error = client
+        .ensure_registry(&exampleacr(), &parameters)
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(
+            error,
+            Error::InvalidInput {
+                field: "location",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("eastus"), "{error}");
+}
