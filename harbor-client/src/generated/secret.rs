@@ -4,7 +4,7 @@
 use secrecy::ExposeSecret;
 
 /// A credential in a Harbor model. `Debug` prints `Secret([REDACTED])`, so logging a model does
-/// not show it; serde reads and writes it as a plain JSON string.
+/// not show it. Serde reads and writes it as a plain JSON string.
 #[derive(Clone, Default)]
 pub struct Secret(secrecy::SecretString);
 

@@ -1,10 +1,11 @@
 //! `cargo xtask codegen`: generates `harbor-client/src/generated/` from Harbor's Swagger 2.0
 //! document.
 //!
-//! The steps: parse the document ([`spec`]), map schemas to Rust types ([`types`], [`naming`]),
-//! emit one file per definition ([`models`]) and one per tag ([`operations`], after [`plan`]
-//! analysed each operation) plus the [`secret`] type, then format with rustfmt and write or compare ([`writer`]). Output
-//! is sorted, so the same document always gives the same files.
+//! The steps: parse the document ([`spec`]) and map schemas to Rust types ([`types`],
+//! [`naming`]). Then emit one file per definition ([`models`]), one per tag ([`operations`], from
+//! the analysis in [`plan`]) and the [`secret`] type. Last, format with rustfmt and write or
+//! compare the files ([`writer`]). Output is sorted, so the same document always gives the same
+//! files.
 
 mod items;
 mod models;

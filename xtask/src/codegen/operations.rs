@@ -2,8 +2,8 @@
 //! operation and the `Client` methods that create them.
 //!
 //! A request type `X<C = crate::Client>` contains its parameters and a client of type `C`.
-//! `X::new(..)` creates it with `C = ()`, so it can be built but not sent; the `Client` method
-//! creates it with the client, which adds `send` (and `stream` for paged lists).
+//! `X::new(..)` creates it with `C = ()`, so it can be built but not sent. The `Client` method
+//! creates it with the client, which adds `send`, and `stream` for paged lists.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -529,7 +529,7 @@ fn render_client_method(out: &mut String, plan: &OperationPlan) {
         out.push_str("/// Parameters:\n///\n");
         for param in documented {
             let role = if param.required {
-                "argument".to_owned()
+                "method argument".to_owned()
             } else {
                 format!("setter [`{name}::{}`]", param.rust_name)
             };
@@ -545,7 +545,14 @@ fn render_client_method(out: &mut String, plan: &OperationPlan) {
             let _ = writeln!(out, "/// - `{}` (header): {reason}", code(header));
         }
     }
-    let _ = writeln!(out, "///\n/// Send it with [`{name}::send`].");
+    if matches!(plan.response, ResponsePlan::Page { .. }) {
+        let _ = writeln!(
+            out,
+            "///\n/// Send it with [`{name}::send`] for one page, or list every item with [`{name}::stream`]."
+        );
+    } else {
+        let _ = writeln!(out, "///\n/// Send it with [`{name}::send`].");
+    }
 
     let arguments: Vec<String> = required_params(plan)
         .map(|param| format!("{}: {}", param.rust_name, argument_type(param)))

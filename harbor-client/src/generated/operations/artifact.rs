@@ -91,10 +91,10 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name` (path, string): argument
-    /// - `repository_name` (path, string, encoded twice, a leading project prefix is removed): argument
-    /// - `reference` (path, string): argument
-    /// - `label` (body, `Label`): argument
+    /// - `project_name` (path, string): method argument
+    /// - `repository_name` (path, string, encoded twice, a leading project prefix is removed): method argument
+    /// - `reference` (path, string): method argument
+    /// - `label` (body, `Label`): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`AddLabel::send`].
@@ -189,9 +189,9 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name` (path, string): argument
-    /// - `repository_name` (path, string, encoded twice, a leading project prefix is removed): argument
-    /// - `from` (query, string): argument
+    /// - `project_name` (path, string): method argument
+    /// - `repository_name` (path, string, encoded twice, a leading project prefix is removed): method argument
+    /// - `from` (query, string): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`CopyArtifact::send`].
@@ -300,10 +300,10 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name` (path, string): argument
-    /// - `repository_name` (path, string, encoded twice, a leading project prefix is removed): argument
-    /// - `reference` (path, string): argument
-    /// - `tag` (body, `NewTag`): argument
+    /// - `project_name` (path, string): method argument
+    /// - `repository_name` (path, string, encoded twice, a leading project prefix is removed): method argument
+    /// - `reference` (path, string): method argument
+    /// - `tag` (body, `NewTag`): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`CreateTag::send`].
@@ -407,9 +407,9 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name` (path, string): argument
-    /// - `repository_name` (path, string, encoded twice, a leading project prefix is removed): argument
-    /// - `reference` (path, string): argument
+    /// - `project_name` (path, string): method argument
+    /// - `repository_name` (path, string, encoded twice, a leading project prefix is removed): method argument
+    /// - `reference` (path, string): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`DeleteArtifact::send`].
@@ -517,10 +517,10 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name` (path, string): argument
-    /// - `repository_name` (path, string, encoded twice, a leading project prefix is removed): argument
-    /// - `reference` (path, string): argument
-    /// - `tag_name` (path, string): argument
+    /// - `project_name` (path, string): method argument
+    /// - `repository_name` (path, string, encoded twice, a leading project prefix is removed): method argument
+    /// - `reference` (path, string): method argument
+    /// - `tag_name` (path, string): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`DeleteTag::send`].
@@ -630,10 +630,10 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name` (path, string): argument
-    /// - `repository_name` (path, string, encoded twice, a leading project prefix is removed): argument
-    /// - `reference` (path, string): argument
-    /// - `addition` (path, string enum): argument
+    /// - `project_name` (path, string): method argument
+    /// - `repository_name` (path, string, encoded twice, a leading project prefix is removed): method argument
+    /// - `reference` (path, string): method argument
+    /// - `addition` (path, string enum): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`GetAddition::send`].
@@ -925,9 +925,9 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name` (path, string): argument
-    /// - `repository_name` (path, string, encoded twice, a leading project prefix is removed): argument
-    /// - `reference` (path, string): argument
+    /// - `project_name` (path, string): method argument
+    /// - `repository_name` (path, string, encoded twice, a leading project prefix is removed): method argument
+    /// - `reference` (path, string): method argument
     /// - `page` (query, integer, int64, default `1` applied by Harbor when unset): setter [`GetArtifact::page`]
     /// - `page_size` (query, integer, int64, default `10` applied by Harbor when unset): setter [`GetArtifact::page_size`]
     /// - `X-Accept-Vulnerabilities` (header, string, default `application/vnd.security.vulnerability.report; version=1.1, application/vnd.scanner.adapter.vuln.report.harbor+json; version=1.0` sent when unset): setter [`GetArtifact::accept_vulnerabilities`]
@@ -1049,9 +1049,9 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name` (path, string): argument
-    /// - `repository_name` (path, string, encoded twice, a leading project prefix is removed): argument
-    /// - `reference` (path, string): argument
+    /// - `project_name` (path, string): method argument
+    /// - `repository_name` (path, string, encoded twice, a leading project prefix is removed): method argument
+    /// - `reference` (path, string): method argument
     /// - `X-Accept-Vulnerabilities` (header, string, default `application/vnd.security.vulnerability.report; version=1.1, application/vnd.scanner.adapter.vuln.report.harbor+json; version=1.0` sent when unset): setter [`GetVulnerabilitiesAddition::accept_vulnerabilities`]
     /// - `X-Request-Id` (header): set by the transport
     ///
@@ -1227,16 +1227,16 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name` (path, string): argument
-    /// - `repository_name` (path, string, encoded twice, a leading project prefix is removed): argument
-    /// - `reference` (path, string): argument
+    /// - `project_name` (path, string): method argument
+    /// - `repository_name` (path, string, encoded twice, a leading project prefix is removed): method argument
+    /// - `reference` (path, string): method argument
     /// - `q` (query, `Query`, Harbor's query language): setter [`ListAccessories::q`]
     /// - `sort` (query, string): setter [`ListAccessories::sort`]
     /// - `page` (query, integer, int64, default `1` applied by Harbor when unset): setter [`ListAccessories::page`]
     /// - `page_size` (query, integer, int64, default `10` applied by Harbor when unset): setter [`ListAccessories::page_size`]
     /// - `X-Request-Id` (header): set by the transport
     ///
-    /// Send it with [`ListAccessories::send`].
+    /// Send it with [`ListAccessories::send`] for one page, or list every item with [`ListAccessories::stream`].
     pub fn list_accessories(
         &self,
         project_name: impl Into<String>,
@@ -1472,8 +1472,8 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name` (path, string): argument
-    /// - `repository_name` (path, string, encoded twice, a leading project prefix is removed): argument
+    /// - `project_name` (path, string): method argument
+    /// - `repository_name` (path, string, encoded twice, a leading project prefix is removed): method argument
     /// - `q` (query, `Query`, Harbor's query language): setter [`ListArtifacts::q`]
     /// - `sort` (query, string): setter [`ListArtifacts::sort`]
     /// - `page` (query, integer, int64, default `1` applied by Harbor when unset): setter [`ListArtifacts::page`]
@@ -1487,7 +1487,7 @@ impl crate::Client {
     /// - `with_accessory` (query, boolean, default `false` applied by Harbor when unset): setter [`ListArtifacts::with_accessory`]
     /// - `X-Request-Id` (header): set by the transport
     ///
-    /// Send it with [`ListArtifacts::send`].
+    /// Send it with [`ListArtifacts::send`] for one page, or list every item with [`ListArtifacts::stream`].
     pub fn list_artifacts(
         &self,
         project_name: impl Into<String>,
@@ -1664,9 +1664,9 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name` (path, string): argument
-    /// - `repository_name` (path, string, encoded twice, a leading project prefix is removed): argument
-    /// - `reference` (path, string): argument
+    /// - `project_name` (path, string): method argument
+    /// - `repository_name` (path, string, encoded twice, a leading project prefix is removed): method argument
+    /// - `reference` (path, string): method argument
     /// - `q` (query, `Query`, Harbor's query language): setter [`ListTags::q`]
     /// - `sort` (query, string): setter [`ListTags::sort`]
     /// - `page` (query, integer, int64, default `1` applied by Harbor when unset): setter [`ListTags::page`]
@@ -1674,7 +1674,7 @@ impl crate::Client {
     /// - `with_immutable_status` (query, boolean, default `false` applied by Harbor when unset): setter [`ListTags::with_immutable_status`]
     /// - `X-Request-Id` (header): set by the transport
     ///
-    /// Send it with [`ListTags::send`].
+    /// Send it with [`ListTags::send`] for one page, or list every item with [`ListTags::stream`].
     pub fn list_tags(
         &self,
         project_name: impl Into<String>,
@@ -1779,10 +1779,10 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name` (path, string): argument
-    /// - `repository_name` (path, string, encoded twice, a leading project prefix is removed): argument
-    /// - `reference` (path, string): argument
-    /// - `label_id` (path, integer, int64): argument
+    /// - `project_name` (path, string): method argument
+    /// - `repository_name` (path, string, encoded twice, a leading project prefix is removed): method argument
+    /// - `reference` (path, string): method argument
+    /// - `label_id` (path, integer, int64): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`RemoveLabel::send`].

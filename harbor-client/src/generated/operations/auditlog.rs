@@ -203,7 +203,7 @@ impl crate::Client {
     /// - `page_size` (query, integer, int64, default `10` applied by Harbor when unset): setter [`ListAuditLogExts::page_size`]
     /// - `X-Request-Id` (header): set by the transport
     ///
-    /// Send it with [`ListAuditLogExts::send`].
+    /// Send it with [`ListAuditLogExts::send`] for one page, or list every item with [`ListAuditLogExts::stream`].
     pub fn list_audit_log_exts(&self) -> ListAuditLogExts {
         ListAuditLogExts::with_client(self.clone())
     }
@@ -345,7 +345,7 @@ impl crate::Client {
     /// - `page_size` (query, integer, int64, default `10` applied by Harbor when unset): setter [`ListAuditLogs::page_size`]
     /// - `X-Request-Id` (header): set by the transport
     ///
-    /// Send it with [`ListAuditLogs::send`].
+    /// Send it with [`ListAuditLogs::send`] for one page, or list every item with [`ListAuditLogs::stream`].
     pub fn list_audit_logs(&self) -> ListAuditLogs {
         ListAuditLogs::with_client(self.clone())
     }

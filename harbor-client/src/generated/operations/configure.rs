@@ -192,7 +192,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `configurations` (body, `Configurations`): argument
+    /// - `configurations` (body, `Configurations`): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`UpdateConfigurations::send`].

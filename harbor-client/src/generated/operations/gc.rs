@@ -59,7 +59,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `schedule` (body, `Schedule`): argument
+    /// - `schedule` (body, `Schedule`): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`CreateGCSchedule::send`].
@@ -128,7 +128,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `gc_id` (path, integer, int64): argument
+    /// - `gc_id` (path, integer, int64): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`GetGC::send`].
@@ -273,7 +273,7 @@ impl crate::Client {
     /// - `page_size` (query, integer, int64, default `10` applied by Harbor when unset): setter [`GetGCHistory::page_size`]
     /// - `X-Request-Id` (header): set by the transport
     ///
-    /// Send it with [`GetGCHistory::send`].
+    /// Send it with [`GetGCHistory::send`] for one page, or list every item with [`GetGCHistory::stream`].
     pub fn get_gc_history(&self) -> GetGCHistory {
         GetGCHistory::with_client(self.clone())
     }
@@ -338,7 +338,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `gc_id` (path, integer, int64): argument
+    /// - `gc_id` (path, integer, int64): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`GetGCLog::send`].
@@ -467,7 +467,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `gc_id` (path, integer, int64): argument
+    /// - `gc_id` (path, integer, int64): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`StopGC::send`].
@@ -534,7 +534,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `schedule` (body, `Schedule`): argument
+    /// - `schedule` (body, `Schedule`): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`UpdateGCSchedule::send`].

@@ -58,7 +58,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `digest` (path, string): argument
+    /// - `digest` (path, string): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`GetIcon::send`].

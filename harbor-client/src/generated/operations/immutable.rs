@@ -77,8 +77,8 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): argument
-    /// - `ImmutableRule` (body, `ImmutableRule`): argument
+    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): method argument
+    /// - `ImmutableRule` (body, `ImmutableRule`): method argument
     /// - `X-Request-Id` (header): set by the transport
     /// - `X-Is-Resource-Name` (header): derived from `project_name_or_id`
     ///
@@ -167,8 +167,8 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): argument
-    /// - `immutable_rule_id` (path, integer, int64): argument
+    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): method argument
+    /// - `immutable_rule_id` (path, integer, int64): method argument
     /// - `X-Request-Id` (header): set by the transport
     /// - `X-Is-Resource-Name` (header): derived from `project_name_or_id`
     ///
@@ -321,7 +321,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): argument
+    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): method argument
     /// - `page` (query, integer, int64, default `1` applied by Harbor when unset): setter [`ListImmuRules::page`]
     /// - `page_size` (query, integer, int64, default `10` applied by Harbor when unset): setter [`ListImmuRules::page_size`]
     /// - `q` (query, `Query`, Harbor's query language): setter [`ListImmuRules::q`]
@@ -329,7 +329,7 @@ impl crate::Client {
     /// - `X-Request-Id` (header): set by the transport
     /// - `X-Is-Resource-Name` (header): derived from `project_name_or_id`
     ///
-    /// Send it with [`ListImmuRules::send`].
+    /// Send it with [`ListImmuRules::send`] for one page, or list every item with [`ListImmuRules::stream`].
     pub fn list_immu_rules(
         &self,
         project_name_or_id: impl Into<crate::ProjectRef>,
@@ -426,9 +426,9 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): argument
-    /// - `immutable_rule_id` (path, integer, int64): argument
-    /// - `ImmutableRule` (body, `ImmutableRule`): argument
+    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): method argument
+    /// - `immutable_rule_id` (path, integer, int64): method argument
+    /// - `ImmutableRule` (body, `ImmutableRule`): method argument
     /// - `X-Request-Id` (header): set by the transport
     /// - `X-Is-Resource-Name` (header): derived from `project_name_or_id`
     ///

@@ -60,7 +60,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `job_id` (path, string): argument
+    /// - `job_id` (path, string): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`ActionGetJobLog::send`].
@@ -140,8 +140,8 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `job_type` (path, string): argument
-    /// - `action_request` (body, `ActionRequest`): argument
+    /// - `job_type` (path, string): method argument
+    /// - `action_request` (body, `ActionRequest`): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`ActionPendingJobs::send`].
@@ -274,7 +274,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `pool_id` (path, string): argument
+    /// - `pool_id` (path, string): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`GetWorkers::send`].
@@ -403,7 +403,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `job_id` (path, string): argument
+    /// - `job_id` (path, string): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`StopRunningJob::send`].

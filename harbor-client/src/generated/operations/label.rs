@@ -59,7 +59,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `label` (body, `Label`): argument
+    /// - `label` (body, `Label`): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`CreateLabel::send`].
@@ -125,7 +125,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `label_id` (path, integer, int64): argument
+    /// - `label_id` (path, integer, int64): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`DeleteLabel::send`].
@@ -191,7 +191,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `label_id` (path, integer, int64): argument
+    /// - `label_id` (path, integer, int64): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`GetLabelByID::send`].
@@ -370,7 +370,7 @@ impl crate::Client {
     /// - `project_id` (query, integer, int64): setter [`ListLabels::project_id`]
     /// - `X-Request-Id` (header): set by the transport
     ///
-    /// Send it with [`ListLabels::send`].
+    /// Send it with [`ListLabels::send`] for one page, or list every item with [`ListLabels::stream`].
     pub fn list_labels(&self) -> ListLabels {
         ListLabels::with_client(self.clone())
     }
@@ -440,8 +440,8 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `label_id` (path, integer, int64): argument
-    /// - `label` (body, `Label`): argument
+    /// - `label_id` (path, integer, int64): method argument
+    /// - `label` (body, `Label`): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`UpdateLabel::send`].

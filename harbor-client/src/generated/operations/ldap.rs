@@ -59,7 +59,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `uid_list` (body, `LdapImportUsers`): argument
+    /// - `uid_list` (body, `LdapImportUsers`): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`ImportLdapUser::send`].

@@ -78,7 +78,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): argument
+    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): method argument
     /// - `project_member` (body, `ProjectMember`): setter [`CreateProjectMember::project_member`]
     /// - `X-Request-Id` (header): set by the transport
     /// - `X-Is-Resource-Name` (header): derived from `project_name_or_id`
@@ -161,8 +161,8 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): argument
-    /// - `mid` (path, integer, int64): argument
+    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): method argument
+    /// - `mid` (path, integer, int64): method argument
     /// - `X-Request-Id` (header): set by the transport
     /// - `X-Is-Resource-Name` (header): derived from `project_name_or_id`
     ///
@@ -245,8 +245,8 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): argument
-    /// - `mid` (path, integer, int64): argument
+    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): method argument
+    /// - `mid` (path, integer, int64): method argument
     /// - `X-Request-Id` (header): set by the transport
     /// - `X-Is-Resource-Name` (header): derived from `project_name_or_id`
     ///
@@ -388,14 +388,14 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): argument
+    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): method argument
     /// - `page` (query, integer, int64, default `1` applied by Harbor when unset): setter [`ListProjectMembers::page`]
     /// - `page_size` (query, integer, int64, default `10` applied by Harbor when unset): setter [`ListProjectMembers::page_size`]
     /// - `entityname` (query, string): setter [`ListProjectMembers::entityname`]
     /// - `X-Request-Id` (header): set by the transport
     /// - `X-Is-Resource-Name` (header): derived from `project_name_or_id`
     ///
-    /// Send it with [`ListProjectMembers::send`].
+    /// Send it with [`ListProjectMembers::send`] for one page, or list every item with [`ListProjectMembers::stream`].
     pub fn list_project_members(
         &self,
         project_name_or_id: impl Into<crate::ProjectRef>,
@@ -484,8 +484,8 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): argument
-    /// - `mid` (path, integer, int64): argument
+    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): method argument
+    /// - `mid` (path, integer, int64): method argument
     /// - `role` (body, `RoleRequest`): setter [`UpdateProjectMember::role`]
     /// - `X-Request-Id` (header): set by the transport
     /// - `X-Is-Resource-Name` (header): derived from `project_name_or_id`

@@ -59,7 +59,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `endpoint` (body, object): argument
+    /// - `endpoint` (body, object): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`PingOIDC::send`].

@@ -59,7 +59,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `instance` (body, `Instance`): argument
+    /// - `instance` (body, `Instance`): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`CreateInstance::send`].
@@ -139,8 +139,8 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name` (path, string): argument
-    /// - `policy` (body, `PreheatPolicy`): argument
+    /// - `project_name` (path, string): method argument
+    /// - `policy` (body, `PreheatPolicy`): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`CreatePolicy::send`].
@@ -213,7 +213,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `preheat_instance_name` (path, string): argument
+    /// - `preheat_instance_name` (path, string): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`DeleteInstance::send`].
@@ -287,8 +287,8 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name` (path, string): argument
-    /// - `preheat_policy_name` (path, string): argument
+    /// - `project_name` (path, string): method argument
+    /// - `preheat_policy_name` (path, string): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`DeletePolicy::send`].
@@ -387,9 +387,9 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name` (path, string): argument
-    /// - `preheat_policy_name` (path, string): argument
-    /// - `execution_id` (path, integer): argument
+    /// - `project_name` (path, string): method argument
+    /// - `preheat_policy_name` (path, string): method argument
+    /// - `execution_id` (path, integer): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`GetExecution::send`].
@@ -468,7 +468,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `preheat_instance_name` (path, string): argument
+    /// - `preheat_instance_name` (path, string): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`GetInstance::send`].
@@ -542,8 +542,8 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name` (path, string): argument
-    /// - `preheat_policy_name` (path, string): argument
+    /// - `project_name` (path, string): method argument
+    /// - `preheat_policy_name` (path, string): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`GetPolicy::send`].
@@ -650,10 +650,10 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name` (path, string): argument
-    /// - `preheat_policy_name` (path, string): argument
-    /// - `execution_id` (path, integer): argument
-    /// - `task_id` (path, integer): argument
+    /// - `project_name` (path, string): method argument
+    /// - `preheat_policy_name` (path, string): method argument
+    /// - `execution_id` (path, integer): method argument
+    /// - `task_id` (path, integer): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`GetPreheatLog::send`].
@@ -812,15 +812,15 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name` (path, string): argument
-    /// - `preheat_policy_name` (path, string): argument
+    /// - `project_name` (path, string): method argument
+    /// - `preheat_policy_name` (path, string): method argument
     /// - `page` (query, integer, int64, default `1` applied by Harbor when unset): setter [`ListExecutions::page`]
     /// - `page_size` (query, integer, int64, default `10` applied by Harbor when unset): setter [`ListExecutions::page_size`]
     /// - `q` (query, `Query`, Harbor's query language): setter [`ListExecutions::q`]
     /// - `sort` (query, string): setter [`ListExecutions::sort`]
     /// - `X-Request-Id` (header): set by the transport
     ///
-    /// Send it with [`ListExecutions::send`].
+    /// Send it with [`ListExecutions::send`] for one page, or list every item with [`ListExecutions::stream`].
     pub fn list_executions(
         &self,
         project_name: impl Into<String>,
@@ -970,7 +970,7 @@ impl crate::Client {
     /// - `sort` (query, string): setter [`ListInstances::sort`]
     /// - `X-Request-Id` (header): set by the transport
     ///
-    /// Send it with [`ListInstances::send`].
+    /// Send it with [`ListInstances::send`] for one page, or list every item with [`ListInstances::stream`].
     pub fn list_instances(&self) -> ListInstances {
         ListInstances::with_client(self.clone())
     }
@@ -1110,14 +1110,14 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name` (path, string): argument
+    /// - `project_name` (path, string): method argument
     /// - `page` (query, integer, int64, default `1` applied by Harbor when unset): setter [`ListPolicies::page`]
     /// - `page_size` (query, integer, int64, default `10` applied by Harbor when unset): setter [`ListPolicies::page_size`]
     /// - `q` (query, `Query`, Harbor's query language): setter [`ListPolicies::q`]
     /// - `sort` (query, string): setter [`ListPolicies::sort`]
     /// - `X-Request-Id` (header): set by the transport
     ///
-    /// Send it with [`ListPolicies::send`].
+    /// Send it with [`ListPolicies::send`] for one page, or list every item with [`ListPolicies::stream`].
     pub fn list_policies(&self, project_name: impl Into<String>) -> ListPolicies {
         ListPolicies::with_client(self.clone(), project_name.into())
     }
@@ -1248,7 +1248,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name` (path, string): argument
+    /// - `project_name` (path, string): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`ListProvidersUnderProject::send`].
@@ -1413,16 +1413,16 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name` (path, string): argument
-    /// - `preheat_policy_name` (path, string): argument
-    /// - `execution_id` (path, integer): argument
+    /// - `project_name` (path, string): method argument
+    /// - `preheat_policy_name` (path, string): method argument
+    /// - `execution_id` (path, integer): method argument
     /// - `page` (query, integer, int64, default `1` applied by Harbor when unset): setter [`ListTasks::page`]
     /// - `page_size` (query, integer, int64, default `10` applied by Harbor when unset): setter [`ListTasks::page_size`]
     /// - `q` (query, `Query`, Harbor's query language): setter [`ListTasks::q`]
     /// - `sort` (query, string): setter [`ListTasks::sort`]
     /// - `X-Request-Id` (header): set by the transport
     ///
-    /// Send it with [`ListTasks::send`].
+    /// Send it with [`ListTasks::send`] for one page, or list every item with [`ListTasks::stream`].
     pub fn list_tasks(
         &self,
         project_name: impl Into<String>,
@@ -1516,9 +1516,9 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name` (path, string): argument
-    /// - `preheat_policy_name` (path, string): argument
-    /// - `policy` (body, `PreheatPolicy`): argument
+    /// - `project_name` (path, string): method argument
+    /// - `preheat_policy_name` (path, string): method argument
+    /// - `policy` (body, `PreheatPolicy`): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`ManualPreheat::send`].
@@ -1595,7 +1595,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `instance` (body, `Instance`): argument
+    /// - `instance` (body, `Instance`): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`PingInstances::send`].
@@ -1693,10 +1693,10 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name` (path, string): argument
-    /// - `preheat_policy_name` (path, string): argument
-    /// - `execution_id` (path, integer): argument
-    /// - `execution` (body, `Execution`): argument
+    /// - `project_name` (path, string): method argument
+    /// - `preheat_policy_name` (path, string): method argument
+    /// - `execution_id` (path, integer): method argument
+    /// - `execution` (body, `Execution`): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`StopExecution::send`].
@@ -1788,8 +1788,8 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `preheat_instance_name` (path, string): argument
-    /// - `instance` (body, `Instance`): argument
+    /// - `preheat_instance_name` (path, string): method argument
+    /// - `instance` (body, `Instance`): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`UpdateInstance::send`].
@@ -1880,9 +1880,9 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name` (path, string): argument
-    /// - `preheat_policy_name` (path, string): argument
-    /// - `policy` (body, `PreheatPolicy`): argument
+    /// - `project_name` (path, string): method argument
+    /// - `preheat_policy_name` (path, string): method argument
+    /// - `policy` (body, `PreheatPolicy`): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`UpdatePolicy::send`].

@@ -76,7 +76,7 @@ impl crate::Client {
     /// Parameters:
     ///
     /// - `X-Resource-Name-In-Location` (header, boolean, default `false` applied by Harbor when unset): setter [`CreateProject::resource_name_in_location`]
-    /// - `project` (body, `ProjectReq`): argument
+    /// - `project` (body, `ProjectReq`): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`CreateProject::send`].
@@ -151,7 +151,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): argument
+    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): method argument
     /// - `X-Request-Id` (header): set by the transport
     /// - `X-Is-Resource-Name` (header): derived from `project_name_or_id`
     ///
@@ -298,14 +298,14 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name` (path, string): argument
+    /// - `project_name` (path, string): method argument
     /// - `q` (query, `Query`, Harbor's query language): setter [`GetLogExts::q`]
     /// - `sort` (query, string): setter [`GetLogExts::sort`]
     /// - `page` (query, integer, int64, default `1` applied by Harbor when unset): setter [`GetLogExts::page`]
     /// - `page_size` (query, integer, int64, default `10` applied by Harbor when unset): setter [`GetLogExts::page_size`]
     /// - `X-Request-Id` (header): set by the transport
     ///
-    /// Send it with [`GetLogExts::send`].
+    /// Send it with [`GetLogExts::send`] for one page, or list every item with [`GetLogExts::stream`].
     pub fn get_log_exts(&self, project_name: impl Into<String>) -> GetLogExts {
         GetLogExts::with_client(self.clone(), project_name.into())
     }
@@ -444,14 +444,14 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name` (path, string): argument
+    /// - `project_name` (path, string): method argument
     /// - `q` (query, `Query`, Harbor's query language): setter [`GetLogs::q`]
     /// - `sort` (query, string): setter [`GetLogs::sort`]
     /// - `page` (query, integer, int64, default `1` applied by Harbor when unset): setter [`GetLogs::page`]
     /// - `page_size` (query, integer, int64, default `10` applied by Harbor when unset): setter [`GetLogs::page_size`]
     /// - `X-Request-Id` (header): set by the transport
     ///
-    /// Send it with [`GetLogs::send`].
+    /// Send it with [`GetLogs::send`] for one page, or list every item with [`GetLogs::stream`].
     pub fn get_logs(&self, project_name: impl Into<String>) -> GetLogs {
         GetLogs::with_client(self.clone(), project_name.into())
     }
@@ -523,7 +523,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): argument
+    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): method argument
     /// - `X-Request-Id` (header): set by the transport
     /// - `X-Is-Resource-Name` (header): derived from `project_name_or_id`
     ///
@@ -599,7 +599,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): argument
+    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): method argument
     /// - `X-Request-Id` (header): set by the transport
     /// - `X-Is-Resource-Name` (header): derived from `project_name_or_id`
     ///
@@ -678,7 +678,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): argument
+    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): method argument
     /// - `X-Request-Id` (header): set by the transport
     /// - `X-Is-Resource-Name` (header): derived from `project_name_or_id`
     ///
@@ -757,7 +757,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): argument
+    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): method argument
     /// - `X-Request-Id` (header): set by the transport
     /// - `X-Is-Resource-Name` (header): derived from `project_name_or_id`
     ///
@@ -833,7 +833,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name` (query, string): argument
+    /// - `project_name` (query, string): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`HeadProject::send`].
@@ -1074,7 +1074,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): argument
+    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): method argument
     /// - `q` (query, `Query`, Harbor's query language): setter [`ListArtifactsOfProject::q`]
     /// - `sort` (query, string): setter [`ListArtifactsOfProject::sort`]
     /// - `page` (query, integer, int64, default `1` applied by Harbor when unset): setter [`ListArtifactsOfProject::page`]
@@ -1090,7 +1090,7 @@ impl crate::Client {
     /// - `X-Request-Id` (header): set by the transport
     /// - `X-Is-Resource-Name` (header): derived from `project_name_or_id`
     ///
-    /// Send it with [`ListArtifactsOfProject::send`].
+    /// Send it with [`ListArtifactsOfProject::send`] for one page, or list every item with [`ListArtifactsOfProject::stream`].
     pub fn list_artifacts_of_project(
         &self,
         project_name_or_id: impl Into<crate::ProjectRef>,
@@ -1283,7 +1283,7 @@ impl crate::Client {
     /// - `with_detail` (query, boolean, default `true` applied by Harbor when unset): setter [`ListProjects::with_detail`]
     /// - `X-Request-Id` (header): set by the transport
     ///
-    /// Send it with [`ListProjects::send`].
+    /// Send it with [`ListProjects::send`] for one page, or list every item with [`ListProjects::stream`].
     pub fn list_projects(&self) -> ListProjects {
         ListProjects::with_client(self.clone())
     }
@@ -1430,7 +1430,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): argument
+    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): method argument
     /// - `q` (query, `Query`, Harbor's query language): setter [`ListScannerCandidatesOfProject::q`]
     /// - `sort` (query, string): setter [`ListScannerCandidatesOfProject::sort`]
     /// - `page` (query, integer, int64, default `1` applied by Harbor when unset): setter [`ListScannerCandidatesOfProject::page`]
@@ -1438,7 +1438,7 @@ impl crate::Client {
     /// - `X-Request-Id` (header): set by the transport
     /// - `X-Is-Resource-Name` (header): derived from `project_name_or_id`
     ///
-    /// Send it with [`ListScannerCandidatesOfProject::send`].
+    /// Send it with [`ListScannerCandidatesOfProject::send`] for one page, or list every item with [`ListScannerCandidatesOfProject::stream`].
     pub fn list_scanner_candidates_of_project(
         &self,
         project_name_or_id: impl Into<crate::ProjectRef>,
@@ -1523,8 +1523,8 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): argument
-    /// - `payload` (body, `ProjectScanner`): argument
+    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): method argument
+    /// - `payload` (body, `ProjectScanner`): method argument
     /// - `X-Request-Id` (header): set by the transport
     /// - `X-Is-Resource-Name` (header): derived from `project_name_or_id`
     ///
@@ -1614,8 +1614,8 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): argument
-    /// - `project` (body, `ProjectReq`): argument
+    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): method argument
+    /// - `project` (body, `ProjectReq`): method argument
     /// - `X-Request-Id` (header): set by the transport
     /// - `X-Is-Resource-Name` (header): derived from `project_name_or_id`
     ///

@@ -78,7 +78,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): argument
+    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): method argument
     /// - `metadata` (body, map of string to string): setter [`AddProjectMetadatas::metadata`]
     /// - `X-Request-Id` (header): set by the transport
     /// - `X-Is-Resource-Name` (header): derived from `project_name_or_id`
@@ -164,8 +164,8 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): argument
-    /// - `meta_name` (path, string): argument
+    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): method argument
+    /// - `meta_name` (path, string): method argument
     /// - `X-Request-Id` (header): set by the transport
     /// - `X-Is-Resource-Name` (header): derived from `project_name_or_id`
     ///
@@ -255,8 +255,8 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): argument
-    /// - `meta_name` (path, string): argument
+    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): method argument
+    /// - `meta_name` (path, string): method argument
     /// - `X-Request-Id` (header): set by the transport
     /// - `X-Is-Resource-Name` (header): derived from `project_name_or_id`
     ///
@@ -336,7 +336,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): argument
+    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): method argument
     /// - `X-Request-Id` (header): set by the transport
     /// - `X-Is-Resource-Name` (header): derived from `project_name_or_id`
     ///
@@ -432,8 +432,8 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): argument
-    /// - `meta_name` (path, string): argument
+    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): method argument
+    /// - `meta_name` (path, string): method argument
     /// - `metadata` (body, map of string to string): setter [`UpdateProjectMetadata::metadata`]
     /// - `X-Request-Id` (header): set by the transport
     /// - `X-Is-Resource-Name` (header): derived from `project_name_or_id`

@@ -59,7 +59,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `schedule` (body, `Schedule`): argument
+    /// - `schedule` (body, `Schedule`): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`CreatePurgeSchedule::send`].
@@ -208,7 +208,7 @@ impl crate::Client {
     /// - `page_size` (query, integer, int64, default `10` applied by Harbor when unset): setter [`GetPurgeHistory::page_size`]
     /// - `X-Request-Id` (header): set by the transport
     ///
-    /// Send it with [`GetPurgeHistory::send`].
+    /// Send it with [`GetPurgeHistory::send`] for one page, or list every item with [`GetPurgeHistory::stream`].
     pub fn get_purge_history(&self) -> GetPurgeHistory {
         GetPurgeHistory::with_client(self.clone())
     }
@@ -271,7 +271,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `purge_id` (path, integer, int64): argument
+    /// - `purge_id` (path, integer, int64): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`GetPurgeJob::send`].
@@ -339,7 +339,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `purge_id` (path, integer, int64): argument
+    /// - `purge_id` (path, integer, int64): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`GetPurgeJobLog::send`].
@@ -468,7 +468,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `purge_id` (path, integer, int64): argument
+    /// - `purge_id` (path, integer, int64): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`StopPurge::send`].
@@ -535,7 +535,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `schedule` (body, `Schedule`): argument
+    /// - `schedule` (body, `Schedule`): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`UpdatePurgeSchedule::send`].

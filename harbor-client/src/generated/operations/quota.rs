@@ -58,7 +58,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `id` (path, integer): argument
+    /// - `id` (path, integer): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`GetQuota::send`].
@@ -213,7 +213,7 @@ impl crate::Client {
     /// - `sort` (query, string): setter [`ListQuotas::sort`]
     /// - `X-Request-Id` (header): set by the transport
     ///
-    /// Send it with [`ListQuotas::send`].
+    /// Send it with [`ListQuotas::send`] for one page, or list every item with [`ListQuotas::stream`].
     pub fn list_quotas(&self) -> ListQuotas {
         ListQuotas::with_client(self.clone())
     }
@@ -279,8 +279,8 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `id` (path, integer): argument
-    /// - `hard` (body, `QuotaUpdateReq`): argument
+    /// - `id` (path, integer): method argument
+    /// - `hard` (body, `QuotaUpdateReq`): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`UpdateQuota::send`].

@@ -59,7 +59,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `registry` (body, `Registry`): argument
+    /// - `registry` (body, `Registry`): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`CreateRegistry::send`].
@@ -125,7 +125,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `id` (path, integer, int64): argument
+    /// - `id` (path, integer, int64): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`DeleteRegistry::send`].
@@ -191,7 +191,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `id` (path, integer, int64): argument
+    /// - `id` (path, integer, int64): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`GetRegistry::send`].
@@ -257,7 +257,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `id` (path, integer, int64): argument
+    /// - `id` (path, integer, int64): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`GetRegistryInfo::send`].
@@ -414,7 +414,7 @@ impl crate::Client {
     /// - `name` (query, string): setter [`ListRegistries::name`]
     /// - `X-Request-Id` (header): set by the transport
     ///
-    /// Send it with [`ListRegistries::send`].
+    /// Send it with [`ListRegistries::send`] for one page, or list every item with [`ListRegistries::stream`].
     pub fn list_registries(&self) -> ListRegistries {
         ListRegistries::with_client(self.clone())
     }
@@ -609,7 +609,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `registry` (body, `RegistryPing`): argument
+    /// - `registry` (body, `RegistryPing`): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`PingRegistry::send`].
@@ -682,8 +682,8 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `id` (path, integer, int64): argument
-    /// - `registry` (body, `RegistryUpdate`): argument
+    /// - `id` (path, integer, int64): method argument
+    /// - `registry` (body, `RegistryUpdate`): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`UpdateRegistry::send`].

@@ -59,7 +59,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `policy` (body, `ReplicationPolicy`): argument
+    /// - `policy` (body, `ReplicationPolicy`): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`CreateReplicationPolicy::send`].
@@ -128,7 +128,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `id` (path, integer, int64): argument
+    /// - `id` (path, integer, int64): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`DeleteReplicationPolicy::send`].
@@ -196,7 +196,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `id` (path, integer, int64): argument
+    /// - `id` (path, integer, int64): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`GetReplicationExecution::send`].
@@ -270,8 +270,8 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `id` (path, integer, int64): argument
-    /// - `task_id` (path, integer, int64): argument
+    /// - `id` (path, integer, int64): method argument
+    /// - `task_id` (path, integer, int64): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`GetReplicationLog::send`].
@@ -337,7 +337,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `id` (path, integer, int64): argument
+    /// - `id` (path, integer, int64): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`GetReplicationPolicy::send`].
@@ -509,7 +509,7 @@ impl crate::Client {
     /// - `trigger` (query, string): setter [`ListReplicationExecutions::trigger`]
     /// - `X-Request-Id` (header): set by the transport
     ///
-    /// Send it with [`ListReplicationExecutions::send`].
+    /// Send it with [`ListReplicationExecutions::send`] for one page, or list every item with [`ListReplicationExecutions::stream`].
     pub fn list_replication_executions(&self) -> ListReplicationExecutions {
         ListReplicationExecutions::with_client(self.clone())
     }
@@ -664,7 +664,7 @@ impl crate::Client {
     /// - `name` (query, string): setter [`ListReplicationPolicies::name`]
     /// - `X-Request-Id` (header): set by the transport
     ///
-    /// Send it with [`ListReplicationPolicies::send`].
+    /// Send it with [`ListReplicationPolicies::send`] for one page, or list every item with [`ListReplicationPolicies::stream`].
     pub fn list_replication_policies(&self) -> ListReplicationPolicies {
         ListReplicationPolicies::with_client(self.clone())
     }
@@ -818,12 +818,12 @@ impl crate::Client {
     /// - `sort` (query, string): setter [`ListReplicationTasks::sort`]
     /// - `page` (query, integer, int64, default `1` applied by Harbor when unset): setter [`ListReplicationTasks::page`]
     /// - `page_size` (query, integer, int64, default `10` applied by Harbor when unset): setter [`ListReplicationTasks::page_size`]
-    /// - `id` (path, integer, int64): argument
+    /// - `id` (path, integer, int64): method argument
     /// - `status` (query, string): setter [`ListReplicationTasks::status`]
     /// - `resource_type` (query, string): setter [`ListReplicationTasks::resource_type`]
     /// - `X-Request-Id` (header): set by the transport
     ///
-    /// Send it with [`ListReplicationTasks::send`].
+    /// Send it with [`ListReplicationTasks::send`] for one page, or list every item with [`ListReplicationTasks::stream`].
     pub fn list_replication_tasks(&self, id: i64) -> ListReplicationTasks {
         ListReplicationTasks::with_client(self.clone(), id)
     }
@@ -890,7 +890,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `execution` (body, `StartReplicationExecution`): argument
+    /// - `execution` (body, `StartReplicationExecution`): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`StartReplication::send`].
@@ -959,7 +959,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `id` (path, integer, int64): argument
+    /// - `id` (path, integer, int64): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`StopReplication::send`].
@@ -1032,8 +1032,8 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `id` (path, integer, int64): argument
-    /// - `policy` (body, `ReplicationPolicy`): argument
+    /// - `id` (path, integer, int64): method argument
+    /// - `policy` (body, `ReplicationPolicy`): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`UpdateReplicationPolicy::send`].

@@ -65,8 +65,8 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name` (path, string): argument
-    /// - `repository_name` (path, string, encoded twice, a leading project prefix is removed): argument
+    /// - `project_name` (path, string): method argument
+    /// - `repository_name` (path, string, encoded twice, a leading project prefix is removed): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`DeleteRepository::send`].
@@ -143,8 +143,8 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name` (path, string): argument
-    /// - `repository_name` (path, string, encoded twice, a leading project prefix is removed): argument
+    /// - `project_name` (path, string): method argument
+    /// - `repository_name` (path, string, encoded twice, a leading project prefix is removed): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`GetRepository::send`].
@@ -293,7 +293,7 @@ impl crate::Client {
     /// - `page_size` (query, integer, int64, default `10` applied by Harbor when unset): setter [`ListAllRepositories::page_size`]
     /// - `X-Request-Id` (header): set by the transport
     ///
-    /// Send it with [`ListAllRepositories::send`].
+    /// Send it with [`ListAllRepositories::send`] for one page, or list every item with [`ListAllRepositories::stream`].
     pub fn list_all_repositories(&self) -> ListAllRepositories {
         ListAllRepositories::with_client(self.clone())
     }
@@ -432,14 +432,14 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name` (path, string): argument
+    /// - `project_name` (path, string): method argument
     /// - `q` (query, `Query`, Harbor's query language): setter [`ListRepositories::q`]
     /// - `sort` (query, string): setter [`ListRepositories::sort`]
     /// - `page` (query, integer, int64, default `1` applied by Harbor when unset): setter [`ListRepositories::page`]
     /// - `page_size` (query, integer, int64, default `10` applied by Harbor when unset): setter [`ListRepositories::page_size`]
     /// - `X-Request-Id` (header): set by the transport
     ///
-    /// Send it with [`ListRepositories::send`].
+    /// Send it with [`ListRepositories::send`] for one page, or list every item with [`ListRepositories::stream`].
     pub fn list_repositories(&self, project_name: impl Into<String>) -> ListRepositories {
         ListRepositories::with_client(self.clone(), project_name.into())
     }
@@ -522,9 +522,9 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name` (path, string): argument
-    /// - `repository_name` (path, string, encoded twice, a leading project prefix is removed): argument
-    /// - `repository` (body, `Repository`): argument
+    /// - `project_name` (path, string): method argument
+    /// - `repository_name` (path, string, encoded twice, a leading project prefix is removed): method argument
+    /// - `repository` (body, `Repository`): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`UpdateRepository::send`].

@@ -59,7 +59,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `policy` (body, `RetentionPolicy`): argument
+    /// - `policy` (body, `RetentionPolicy`): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`CreateRetention::send`].
@@ -128,7 +128,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `id` (path, integer, int64): argument
+    /// - `id` (path, integer, int64): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`DeleteRetention::send`].
@@ -257,7 +257,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `id` (path, integer, int64): argument
+    /// - `id` (path, integer, int64): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`GetRetention::send`].
@@ -334,9 +334,9 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `id` (path, integer, int64): argument
-    /// - `eid` (path, integer, int64): argument
-    /// - `tid` (path, integer, int64): argument
+    /// - `id` (path, integer, int64): method argument
+    /// - `eid` (path, integer, int64): method argument
+    /// - `tid` (path, integer, int64): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`GetRetentionTaskLog::send`].
@@ -457,12 +457,12 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `id` (path, integer, int64): argument
+    /// - `id` (path, integer, int64): method argument
     /// - `page` (query, integer, int64): setter [`ListRetentionExecutions::page`]
     /// - `page_size` (query, integer, int64): setter [`ListRetentionExecutions::page_size`]
     /// - `X-Request-Id` (header): set by the transport
     ///
-    /// Send it with [`ListRetentionExecutions::send`].
+    /// Send it with [`ListRetentionExecutions::send`] for one page, or list every item with [`ListRetentionExecutions::stream`].
     pub fn list_retention_executions(&self, id: i64) -> ListRetentionExecutions {
         ListRetentionExecutions::with_client(self.clone(), id)
     }
@@ -583,13 +583,13 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `id` (path, integer, int64): argument
-    /// - `eid` (path, integer, int64): argument
+    /// - `id` (path, integer, int64): method argument
+    /// - `eid` (path, integer, int64): method argument
     /// - `page` (query, integer, int64): setter [`ListRetentionTasks::page`]
     /// - `page_size` (query, integer, int64): setter [`ListRetentionTasks::page_size`]
     /// - `X-Request-Id` (header): set by the transport
     ///
-    /// Send it with [`ListRetentionTasks::send`].
+    /// Send it with [`ListRetentionTasks::send`] for one page, or list every item with [`ListRetentionTasks::stream`].
     pub fn list_retention_tasks(&self, id: i64, eid: i64) -> ListRetentionTasks {
         ListRetentionTasks::with_client(self.clone(), id, eid)
     }
@@ -662,9 +662,9 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `id` (path, integer, int64): argument
-    /// - `eid` (path, integer, int64): argument
-    /// - `body` (body, object): argument
+    /// - `id` (path, integer, int64): method argument
+    /// - `eid` (path, integer, int64): method argument
+    /// - `body` (body, object): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`OperateRetentionExecution::send`].
@@ -748,8 +748,8 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `id` (path, integer, int64): argument
-    /// - `body` (body, object): argument
+    /// - `id` (path, integer, int64): method argument
+    /// - `body` (body, object): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`TriggerRetentionExecution::send`].
@@ -831,8 +831,8 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `id` (path, integer, int64): argument
-    /// - `policy` (body, `RetentionPolicy`): argument
+    /// - `id` (path, integer, int64): method argument
+    /// - `policy` (body, `RetentionPolicy`): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`UpdateRetention::send`].

@@ -59,7 +59,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `robot` (body, `RobotCreate`): argument
+    /// - `robot` (body, `RobotCreate`): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`CreateRobot::send`].
@@ -125,7 +125,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `robot_id` (path, integer): argument
+    /// - `robot_id` (path, integer): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`DeleteRobot::send`].
@@ -191,7 +191,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `robot_id` (path, integer): argument
+    /// - `robot_id` (path, integer): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`GetRobotByID::send`].
@@ -334,7 +334,7 @@ impl crate::Client {
     /// - `page_size` (query, integer, int64, default `10` applied by Harbor when unset): setter [`ListRobot::page_size`]
     /// - `X-Request-Id` (header): set by the transport
     ///
-    /// Send it with [`ListRobot::send`].
+    /// Send it with [`ListRobot::send`] for one page, or list every item with [`ListRobot::stream`].
     pub fn list_robot(&self) -> ListRobot {
         ListRobot::with_client(self.clone())
     }
@@ -408,8 +408,8 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `robot_id` (path, integer): argument
-    /// - `robotSec` (body, `RobotSec`): argument
+    /// - `robot_id` (path, integer): method argument
+    /// - `robotSec` (body, `RobotSec`): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`RefreshSec::send`].
@@ -486,8 +486,8 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `robot_id` (path, integer): argument
-    /// - `robot` (body, `Robot`): argument
+    /// - `robot_id` (path, integer): method argument
+    /// - `robot` (body, `Robot`): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`UpdateRobot::send`].

@@ -92,10 +92,10 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name` (path, string): argument
-    /// - `repository_name` (path, string, encoded twice, a leading project prefix is removed): argument
-    /// - `reference` (path, string): argument
-    /// - `report_id` (path, string): argument
+    /// - `project_name` (path, string): method argument
+    /// - `repository_name` (path, string, encoded twice, a leading project prefix is removed): method argument
+    /// - `reference` (path, string): method argument
+    /// - `report_id` (path, string): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`GetReportLog::send`].
@@ -211,9 +211,9 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name` (path, string): argument
-    /// - `repository_name` (path, string, encoded twice, a leading project prefix is removed): argument
-    /// - `reference` (path, string): argument
+    /// - `project_name` (path, string): method argument
+    /// - `repository_name` (path, string, encoded twice, a leading project prefix is removed): method argument
+    /// - `reference` (path, string): method argument
     /// - `scanType` (body, `ScanType`): setter [`ScanArtifact::scan_type`]
     /// - `X-Request-Id` (header): set by the transport
     ///
@@ -323,10 +323,10 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name` (path, string): argument
-    /// - `repository_name` (path, string, encoded twice, a leading project prefix is removed): argument
-    /// - `reference` (path, string): argument
-    /// - `scanType` (body, `ScanType`): argument
+    /// - `project_name` (path, string): method argument
+    /// - `repository_name` (path, string, encoded twice, a leading project prefix is removed): method argument
+    /// - `reference` (path, string): method argument
+    /// - `scanType` (body, `ScanType`): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`StopScanArtifact::send`].

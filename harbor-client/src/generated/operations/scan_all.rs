@@ -59,7 +59,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `schedule` (body, `Schedule`): argument
+    /// - `schedule` (body, `Schedule`): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`CreateScanAllSchedule::send`].
@@ -383,7 +383,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `schedule` (body, `Schedule`): argument
+    /// - `schedule` (body, `Schedule`): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`UpdateScanAllSchedule::send`].

@@ -74,7 +74,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `execution_id` (path, integer): argument
+    /// - `execution_id` (path, integer): method argument
     /// - `format` (query, string): setter [`DownloadScanData::format`]
     /// - `X-Request-Id` (header): set by the transport
     ///
@@ -157,8 +157,8 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `X-Scan-Data-Type` (header, string): argument
-    /// - `criteria` (body, `ScanDataExportRequest`): argument
+    /// - `X-Scan-Data-Type` (header, string): method argument
+    /// - `criteria` (body, `ScanDataExportRequest`): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`ExportScanData::send`].
@@ -233,7 +233,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `execution_id` (path, integer): argument
+    /// - `execution_id` (path, integer): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`GetScanDataExportExecution::send`].

@@ -65,7 +65,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `registration` (body, `ScannerRegistrationReq`): argument
+    /// - `registration` (body, `ScannerRegistrationReq`): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`CreateScanner::send`].
@@ -137,7 +137,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `registration_id` (path, string): argument
+    /// - `registration_id` (path, string): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`DeleteScanner::send`].
@@ -206,7 +206,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `registration_id` (path, string): argument
+    /// - `registration_id` (path, string): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`GetScanner::send`].
@@ -277,7 +277,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `registration_id` (path, string): argument
+    /// - `registration_id` (path, string): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`GetScannerMetadata::send`].
@@ -423,7 +423,7 @@ impl crate::Client {
     /// - `page_size` (query, integer, int64, default `10` applied by Harbor when unset): setter [`ListScanners::page_size`]
     /// - `X-Request-Id` (header): set by the transport
     ///
-    /// Send it with [`ListScanners::send`].
+    /// Send it with [`ListScanners::send`] for one page, or list every item with [`ListScanners::stream`].
     pub fn list_scanners(&self) -> ListScanners {
         ListScanners::with_client(self.clone())
     }
@@ -490,7 +490,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `settings` (body, `ScannerRegistrationSettings`): argument
+    /// - `settings` (body, `ScannerRegistrationSettings`): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`PingScanner::send`].
@@ -573,8 +573,8 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `registration_id` (path, string): argument
-    /// - `payload` (body, `IsDefault`): argument
+    /// - `registration_id` (path, string): method argument
+    /// - `payload` (body, `IsDefault`): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`SetScannerAsDefault::send`].
@@ -658,8 +658,8 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `registration_id` (path, string): argument
-    /// - `registration` (body, `ScannerRegistrationReq`): argument
+    /// - `registration_id` (path, string): method argument
+    /// - `registration` (body, `ScannerRegistrationReq`): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`UpdateScanner::send`].

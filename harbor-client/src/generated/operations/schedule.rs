@@ -58,7 +58,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `job_type` (path, string): argument
+    /// - `job_type` (path, string): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`GetSchedulePaused::send`].
@@ -180,7 +180,7 @@ impl crate::Client {
     /// - `page_size` (query, integer, int64, default `10` applied by Harbor when unset): setter [`ListSchedules::page_size`]
     /// - `X-Request-Id` (header): set by the transport
     ///
-    /// Send it with [`ListSchedules::send`].
+    /// Send it with [`ListSchedules::send`] for one page, or list every item with [`ListSchedules::stream`].
     pub fn list_schedules(&self) -> ListSchedules {
         ListSchedules::with_client(self.clone())
     }

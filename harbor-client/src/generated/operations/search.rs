@@ -55,7 +55,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `q` (query, string): argument
+    /// - `q` (query, string): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`Search::send`].

@@ -244,7 +244,7 @@ impl crate::Client {
     /// - `with_tag` (query, boolean, default `false` applied by Harbor when unset): setter [`ListVulnerabilities::with_tag`]
     /// - `X-Request-Id` (header): set by the transport
     ///
-    /// Send it with [`ListVulnerabilities::send`].
+    /// Send it with [`ListVulnerabilities::send`] for one page, or list every item with [`ListVulnerabilities::stream`].
     pub fn list_vulnerabilities(&self) -> ListVulnerabilities {
         ListVulnerabilities::with_client(self.clone())
     }

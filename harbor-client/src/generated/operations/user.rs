@@ -59,7 +59,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `userReq` (body, `UserCreationReq`): argument
+    /// - `userReq` (body, `UserCreationReq`): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`CreateUser::send`].
@@ -125,7 +125,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `user_id` (path, integer, int): argument
+    /// - `user_id` (path, integer, int): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`DeleteUser::send`].
@@ -344,7 +344,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `user_id` (path, integer, int): argument
+    /// - `user_id` (path, integer, int): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`GetUser::send`].
@@ -489,7 +489,7 @@ impl crate::Client {
     /// - `page_size` (query, integer, int64, default `10` applied by Harbor when unset): setter [`ListUsers::page_size`]
     /// - `X-Request-Id` (header): set by the transport
     ///
-    /// Send it with [`ListUsers::send`].
+    /// Send it with [`ListUsers::send`] for one page, or list every item with [`ListUsers::stream`].
     pub fn list_users(&self) -> ListUsers {
         ListUsers::with_client(self.clone())
     }
@@ -609,10 +609,10 @@ impl crate::Client {
     ///
     /// - `page` (query, integer, int64, default `1` applied by Harbor when unset): setter [`SearchUsers::page`]
     /// - `page_size` (query, integer, int64, default `10` applied by Harbor when unset): setter [`SearchUsers::page_size`]
-    /// - `username` (query, string): argument
+    /// - `username` (query, string): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
-    /// Send it with [`SearchUsers::send`].
+    /// Send it with [`SearchUsers::send`] for one page, or list every item with [`SearchUsers::stream`].
     pub fn search_users(&self, username: impl Into<String>) -> SearchUsers {
         SearchUsers::with_client(self.clone(), username.into())
     }
@@ -686,8 +686,8 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `user_id` (path, integer, int): argument
-    /// - `secret` (body, `OIDCCliSecretReq`): argument
+    /// - `user_id` (path, integer, int): method argument
+    /// - `secret` (body, `OIDCCliSecretReq`): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`SetCliSecret::send`].
@@ -768,8 +768,8 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `user_id` (path, integer, int): argument
-    /// - `sysadmin_flag` (body, `UserSysAdminFlag`): argument
+    /// - `user_id` (path, integer, int): method argument
+    /// - `sysadmin_flag` (body, `UserSysAdminFlag`): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`SetUserSysAdmin::send`].
@@ -850,8 +850,8 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `user_id` (path, integer, int): argument
-    /// - `password` (body, `PasswordReq`): argument
+    /// - `user_id` (path, integer, int): method argument
+    /// - `password` (body, `PasswordReq`): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`UpdateUserPassword::send`].
@@ -932,8 +932,8 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `user_id` (path, integer, int): argument
-    /// - `profile` (body, `UserProfile`): argument
+    /// - `user_id` (path, integer, int): method argument
+    /// - `profile` (body, `UserProfile`): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`UpdateUserProfile::send`].

@@ -136,7 +136,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `group_id` (path, integer): argument
+    /// - `group_id` (path, integer): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`DeleteUserGroup::send`].
@@ -202,7 +202,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `group_id` (path, integer, int64): argument
+    /// - `group_id` (path, integer, int64): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
     /// Send it with [`GetUserGroup::send`].
@@ -347,7 +347,7 @@ impl crate::Client {
     /// - `group_name` (query, string): setter [`ListUserGroups::group_name`]
     /// - `X-Request-Id` (header): set by the transport
     ///
-    /// Send it with [`ListUserGroups::send`].
+    /// Send it with [`ListUserGroups::send`] for one page, or list every item with [`ListUserGroups::stream`].
     pub fn list_user_groups(&self) -> ListUserGroups {
         ListUserGroups::with_client(self.clone())
     }
@@ -467,10 +467,10 @@ impl crate::Client {
     ///
     /// - `page` (query, integer, int64, default `1` applied by Harbor when unset): setter [`SearchUserGroups::page`]
     /// - `page_size` (query, integer, int64, default `10` applied by Harbor when unset): setter [`SearchUserGroups::page_size`]
-    /// - `groupname` (query, string): argument
+    /// - `groupname` (query, string): method argument
     /// - `X-Request-Id` (header): set by the transport
     ///
-    /// Send it with [`SearchUserGroups::send`].
+    /// Send it with [`SearchUserGroups::send`] for one page, or list every item with [`SearchUserGroups::stream`].
     pub fn search_user_groups(&self, groupname: impl Into<String>) -> SearchUserGroups {
         SearchUserGroups::with_client(self.clone(), groupname.into())
     }
@@ -548,7 +548,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `group_id` (path, integer, int64): argument
+    /// - `group_id` (path, integer, int64): method argument
     /// - `usergroup` (body, `UserGroup`): setter [`UpdateUserGroup::usergroup`]
     /// - `X-Request-Id` (header): set by the transport
     ///

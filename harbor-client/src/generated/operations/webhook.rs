@@ -77,8 +77,8 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): argument
-    /// - `policy` (body, `WebhookPolicy`): argument
+    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): method argument
+    /// - `policy` (body, `WebhookPolicy`): method argument
     /// - `X-Request-Id` (header): set by the transport
     /// - `X-Is-Resource-Name` (header): derived from `project_name_or_id`
     ///
@@ -167,8 +167,8 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): argument
-    /// - `webhook_policy_id` (path, integer, int64): argument
+    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): method argument
+    /// - `webhook_policy_id` (path, integer, int64): method argument
     /// - `X-Request-Id` (header): set by the transport
     /// - `X-Is-Resource-Name` (header): derived from `project_name_or_id`
     ///
@@ -281,10 +281,10 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): argument
-    /// - `webhook_policy_id` (path, integer, int64): argument
-    /// - `execution_id` (path, integer): argument
-    /// - `task_id` (path, integer): argument
+    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): method argument
+    /// - `webhook_policy_id` (path, integer, int64): method argument
+    /// - `execution_id` (path, integer): method argument
+    /// - `task_id` (path, integer): method argument
     /// - `X-Request-Id` (header): set by the transport
     /// - `X-Is-Resource-Name` (header): derived from `project_name_or_id`
     ///
@@ -374,7 +374,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): argument
+    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): method argument
     /// - `X-Request-Id` (header): set by the transport
     /// - `X-Is-Resource-Name` (header): derived from `project_name_or_id`
     ///
@@ -462,8 +462,8 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): argument
-    /// - `webhook_policy_id` (path, integer, int64): argument
+    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): method argument
+    /// - `webhook_policy_id` (path, integer, int64): method argument
     /// - `X-Request-Id` (header): set by the transport
     /// - `X-Is-Resource-Name` (header): derived from `project_name_or_id`
     ///
@@ -551,7 +551,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): argument
+    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): method argument
     /// - `X-Request-Id` (header): set by the transport
     /// - `X-Is-Resource-Name` (header): derived from `project_name_or_id`
     ///
@@ -710,8 +710,8 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): argument
-    /// - `webhook_policy_id` (path, integer, int64): argument
+    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): method argument
+    /// - `webhook_policy_id` (path, integer, int64): method argument
     /// - `page` (query, integer, int64, default `1` applied by Harbor when unset): setter [`ListExecutionsOfWebhookPolicy::page`]
     /// - `page_size` (query, integer, int64, default `10` applied by Harbor when unset): setter [`ListExecutionsOfWebhookPolicy::page_size`]
     /// - `q` (query, `Query`, Harbor's query language): setter [`ListExecutionsOfWebhookPolicy::q`]
@@ -719,7 +719,7 @@ impl crate::Client {
     /// - `X-Request-Id` (header): set by the transport
     /// - `X-Is-Resource-Name` (header): derived from `project_name_or_id`
     ///
-    /// Send it with [`ListExecutionsOfWebhookPolicy::send`].
+    /// Send it with [`ListExecutionsOfWebhookPolicy::send`] for one page, or list every item with [`ListExecutionsOfWebhookPolicy::stream`].
     pub fn list_executions_of_webhook_policy(
         &self,
         project_name_or_id: impl Into<crate::ProjectRef>,
@@ -893,9 +893,9 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): argument
-    /// - `webhook_policy_id` (path, integer, int64): argument
-    /// - `execution_id` (path, integer): argument
+    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): method argument
+    /// - `webhook_policy_id` (path, integer, int64): method argument
+    /// - `execution_id` (path, integer): method argument
     /// - `page` (query, integer, int64, default `1` applied by Harbor when unset): setter [`ListTasksOfWebhookExecution::page`]
     /// - `page_size` (query, integer, int64, default `10` applied by Harbor when unset): setter [`ListTasksOfWebhookExecution::page_size`]
     /// - `q` (query, `Query`, Harbor's query language): setter [`ListTasksOfWebhookExecution::q`]
@@ -903,7 +903,7 @@ impl crate::Client {
     /// - `X-Request-Id` (header): set by the transport
     /// - `X-Is-Resource-Name` (header): derived from `project_name_or_id`
     ///
-    /// Send it with [`ListTasksOfWebhookExecution::send`].
+    /// Send it with [`ListTasksOfWebhookExecution::send`] for one page, or list every item with [`ListTasksOfWebhookExecution::stream`].
     pub fn list_tasks_of_webhook_execution(
         &self,
         project_name_or_id: impl Into<crate::ProjectRef>,
@@ -1060,7 +1060,7 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): argument
+    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): method argument
     /// - `sort` (query, string): setter [`ListWebhookPoliciesOfProject::sort`]
     /// - `q` (query, `Query`, Harbor's query language): setter [`ListWebhookPoliciesOfProject::q`]
     /// - `page` (query, integer, int64, default `1` applied by Harbor when unset): setter [`ListWebhookPoliciesOfProject::page`]
@@ -1068,7 +1068,7 @@ impl crate::Client {
     /// - `X-Request-Id` (header): set by the transport
     /// - `X-Is-Resource-Name` (header): derived from `project_name_or_id`
     ///
-    /// Send it with [`ListWebhookPoliciesOfProject::send`].
+    /// Send it with [`ListWebhookPoliciesOfProject::send`] for one page, or list every item with [`ListWebhookPoliciesOfProject::stream`].
     pub fn list_webhook_policies_of_project(
         &self,
         project_name_or_id: impl Into<crate::ProjectRef>,
@@ -1160,9 +1160,9 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): argument
-    /// - `webhook_policy_id` (path, integer, int64): argument
-    /// - `policy` (body, `WebhookPolicy`): argument
+    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): method argument
+    /// - `webhook_policy_id` (path, integer, int64): method argument
+    /// - `policy` (body, `WebhookPolicy`): method argument
     /// - `X-Request-Id` (header): set by the transport
     /// - `X-Is-Resource-Name` (header): derived from `project_name_or_id`
     ///

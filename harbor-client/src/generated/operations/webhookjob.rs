@@ -157,17 +157,17 @@ impl crate::Client {
     ///
     /// Parameters:
     ///
-    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): argument
+    /// - `project_name_or_id` (path, `ProjectRef`; a name also sends `X-Is-Resource-Name: true`): method argument
     /// - `q` (query, `Query`, Harbor's query language): setter [`ListWebhookJobs::q`]
     /// - `sort` (query, string): setter [`ListWebhookJobs::sort`]
     /// - `page` (query, integer, int64, default `1` applied by Harbor when unset): setter [`ListWebhookJobs::page`]
     /// - `page_size` (query, integer, int64, default `10` applied by Harbor when unset): setter [`ListWebhookJobs::page_size`]
-    /// - `policy_id` (query, integer, int64): argument
+    /// - `policy_id` (query, integer, int64): method argument
     /// - `status` (query, array of string): setter [`ListWebhookJobs::status`]
     /// - `X-Request-Id` (header): set by the transport
     /// - `X-Is-Resource-Name` (header): derived from `project_name_or_id`
     ///
-    /// Send it with [`ListWebhookJobs::send`].
+    /// Send it with [`ListWebhookJobs::send`] for one page, or list every item with [`ListWebhookJobs::stream`].
     pub fn list_webhook_jobs(
         &self,
         project_name_or_id: impl Into<crate::ProjectRef>,
