@@ -244,6 +244,8 @@ pub fn validate(
     check_redis(&values.redis, &mut errors);
     check_expose(values, &mut errors);
     check_quantities(values, &mut errors);
+    check_disruption_budgets(values, &mut errors);
+    check_names(values, &mut errors);
 
     if errors.is_empty() {
         Ok(warnings)
@@ -615,6 +617,85 @@ fn check_quantities(values: &HarborValues, errors: &mut Vec<ValidationError>) {
             ));
         }
     }
+}
+
+fn check_disruption_budgets(values: &HarborValues, errors: &mut Vec<ValidationError>) {
+    for component in Component::SCALABLE {
+        let Some(workload) = values.workload(component) else {
+            continue;
+        };
+        let Some(budget) = &workload.pod_disruption_budget else {
+            continue;
+        };
+        let replicas = workload.effective_replicas();
+        // The chart renders the budget only for more than one replica.
+        if budget.enabled && replicas > 1 && budget.min_available >= replicas {
+            errors.push(invalid(
+                &format!("{component}.podDisruptionBudget.minAvailable"),
+                &budget.min_available.to_string(),
+                &format!(
+                    "with {replicas} replicas no pod may ever be evicted, so node drains and cluster upgrades stall: use at most {}",
+                    replicas - 1
+                ),
+            ));
+        }
+    }
+}
+
+fn check_names(values: &HarborValues, errors: &mut Vec<ValidationError>) {
+    let mut names: Vec<(String, &str)> = vec![(
+        "existingSecretAdminPassword".into(),
+        values.admin_password_secret.as_str(),
+    )];
+    if let Some(name) = &values.secret_key_secret {
+        names.push(("existingSecretSecretKey".into(), name));
+    }
+    if let Some(name) = &values.core.existing_secret {
+        names.push(("core.existingSecret".into(), name));
+    }
+    for (index, name) in values.image_pull_secrets.iter().enumerate() {
+        names.push((format!("imagePullSecrets[{index}].name"), name));
+    }
+    let claims = &values.persistence.persistent_volume_claim;
+    let job_log = claims.jobservice.as_ref().and_then(|j| j.job_log.as_ref());
+    let named_claims = [
+        ("registry", claims.registry.as_ref()),
+        ("jobservice.jobLog", job_log),
+        ("database", claims.database.as_ref()),
+        ("redis", claims.redis.as_ref()),
+        ("trivy", claims.trivy.as_ref()),
+    ];
+    for (claim_name, claim) in named_claims {
+        let Some(claim) = claim else { continue };
+        let prefix = format!("persistence.persistentVolumeClaim.{claim_name}");
+        // `-` asks the chart for an empty storageClassName.
+        if let Some(class) = claim.storage_class.as_deref().filter(|c| *c != "-") {
+            names.push((format!("{prefix}.storageClass"), class));
+        }
+        if let Some(existing) = &claim.existing_claim {
+            names.push((format!("{prefix}.existingClaim"), existing));
+        }
+    }
+    for (key, name) in names {
+        if !is_dns_subdomain(name) {
+            errors.push(invalid(
+                &key,
+                name,
+                "use a Kubernetes name: at most 253 lowercase letters, digits, '-' and '.', starting and ending with a letter or digit",
+            ));
+        }
+    }
+}
+
+/// Returns true for a DNS-1123 subdomain, the rule of most Kubernetes object names.
+pub fn is_dns_subdomain(name: &str) -> bool {
+    let alphanumeric = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
+    (1..=253).contains(&name.len())
+        && name.starts_with(alphanumeric)
+        && name.ends_with(alphanumeric)
+        && name
+            .chars()
+            .all(|c| alphanumeric(c) || c == '-' || c == '.')
 }
 
 /// Returns true for a positive storage quantity: digits with an optional binary or decimal suffix.

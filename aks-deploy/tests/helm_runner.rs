@@ -226,3 +226,60 @@ async fn real_helm_template_renders_workflow_values() {
         Some("harbor-registry-credentials")
     );
 }
+
+/// Writes a fake helm that prints `output` and exits 0.
+fn printing_helm(dir: &Path, output: &str) -> PathBuf {
+    let script = dir.join("helm");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\ncat <<'JSON'\n{output}\nJSON\n"),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    script
+}
+
+#[tokio::test]
+async fn status_reads_info_status_and_revision() {
+    let dir = tempfile::tempdir().unwrap();
+    let output =
+        r#"{"name":"harbor","info":{"status":"deployed"},"version":4,"namespace":"harbor"}"#;
+    let helm = Helm::with_program(printing_helm(dir.path(), output));
+    let release = Release::new("harbor", "harbor", "goharbor/harbor");
+
+    let status = helm.status(&release).await.unwrap();
+    assert_eq!(status.status, "deployed");
+    assert_eq!(status.revision, 4);
+}
+
+#[tokio::test]
+async fn get_values_parses_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = r#"{"existingSecretAdminPassword":"harbor-admin-password","core":{"replicas":3}}"#;
+    let helm = Helm::with_program(printing_helm(dir.path(), output));
+    let release = Release::new("harbor", "harbor", "goharbor/harbor");
+
+    let values = helm.get_values(&release).await.unwrap();
+    assert_eq!(values["core"]["replicas"], 3);
+}
+
+#[tokio::test]
+async fn status_without_info_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let helm = Helm::with_program(printing_helm(dir.path(), "{}"));
+    let release = Release::new("harbor", "harbor", "goharbor/harbor");
+
+    let error = helm.status(&release).await.unwrap_err();
+    assert!(error.to_string().contains("info.status"), "{error}");
+}
+
+#[test]
+fn missing_helm_binary_is_reported() {
+    // `Helm::locate` reads the process environment, so only the explicit-path case is checked
+    // here: a non-existent program fails when run, not silently.
+    let helm = Helm::with_program("/nonexistent/helm");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let release = Release::new("harbor", "harbor", "goharbor/harbor");
+    let error = runtime.block_on(helm.status(&release)).unwrap_err();
+    assert!(error.to_string().contains("/nonexistent/helm"), "{error}");
+}

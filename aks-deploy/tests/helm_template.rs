@@ -343,3 +343,38 @@ async fn zone_preset_spreads_every_component() {
         .collect();
     assert_eq!(budgets.len(), 5, "{budgets:?}");
 }
+
+/// Why validation rejects a user `labelSelector`: the chart appends its own, so the rendered
+/// constraint carries the key twice and the API server would keep only one of them.
+#[tokio::test]
+async fn user_label_selector_renders_twice() {
+    let Some(helm) = support::helm_or_skip() else {
+        return;
+    };
+    let values = "core:\n  topologySpreadConstraints:\n  - maxSkew: 1\n    topologyKey: topology.kubernetes.io/zone\n    whenUnsatisfiable: DoNotSchedule\n    labelSelector:\n      matchLabels:\n        app: other\n";
+    let release = aks_deploy::helm::Release::new(
+        "harbor",
+        "harbor",
+        &support::chart_dir().display().to_string(),
+    );
+    let stream = helm.template(&release, values).await.unwrap();
+
+    let core = stream
+        .split("\n---")
+        .find(|doc| doc.contains("kind: Deployment") && doc.contains("component: core"))
+        .expect("core Deployment");
+    let constraints = core
+        .split("topologySpreadConstraints:")
+        .nth(1)
+        .and_then(|rest| rest.split("containers:").next())
+        .expect("constraints block");
+    assert_eq!(
+        constraints.matches("labelSelector:").count(),
+        2,
+        "{constraints}"
+    );
+    assert!(
+        RenderedObjects::parse(&stream).is_err(),
+        "duplicate keys were accepted"
+    );
+}

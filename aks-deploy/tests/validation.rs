@@ -417,3 +417,33 @@ fn rendered_values_skip_unset_fields() {
             .contains("existingSecretAdminPassword: harbor-admin-password")
     );
 }
+
+#[test]
+fn budget_blocking_every_eviction_is_rejected() {
+    let mut values = across_zones(&base(), &ZoneLayout::default()).unwrap();
+    if let Some(budget) = values.portal.pod_disruption_budget.as_mut() {
+        budget.min_available = 3;
+    }
+    let found = errors(&values);
+    assert!(matches!(
+        found.as_slice(),
+        [ValidationError::InvalidValue { key, .. }] if key == "portal.podDisruptionBudget.minAvailable"
+    ));
+    assert!(
+        found[0].to_string().contains("use at most 2"),
+        "{}",
+        found[0]
+    );
+}
+
+#[test]
+fn invalid_secret_name_is_rejected() {
+    let mut values = managed_disks(&base());
+    values.admin_password_secret = "Harbor_Admin".into();
+    let found = errors(&values);
+    assert!(matches!(
+        found.as_slice(),
+        [ValidationError::InvalidValue { key, value, .. }]
+            if key == "existingSecretAdminPassword" && value == "Harbor_Admin"
+    ));
+}
