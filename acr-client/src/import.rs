@@ -198,8 +198,8 @@ impl ImportImageBuilder {
         self
     }
 
-    /// `true` overwrites existing target tags ([`ImportMode::Force`]); default
-    /// [`ImportMode::NoForce`].
+    /// Sets the mode: `true` overwrites existing target tags ([`ImportMode::Force`]).
+    /// Default [`ImportMode::NoForce`].
     pub fn force(mut self, force: bool) -> Self {
         self.mode = if force {
             ImportMode::Force
@@ -216,7 +216,7 @@ impl ImportImageBuilder {
         self
     }
 
-    /// Deadline for the import; default the ARM client's [`LroOptions::deadline`].
+    /// Sets the deadline for the import; default the ARM client's [`LroOptions::deadline`].
     pub fn deadline(mut self, deadline: Duration) -> Self {
         self.deadline = Some(deadline);
         self

@@ -189,8 +189,9 @@ impl AcrManagementClient {
     /// Creates a registry or replaces its settings, and waits until ARM reports it ready.
     ///
     /// # Errors
-    /// [`Error::Arm`] for ARM errors (409 when the name is taken in another subscription),
-    /// [`Error::Timeout`] when provisioning outlasts the deadline.
+    /// [`Error::Arm`] for ARM errors, such as a name already used anywhere in Azure (see
+    /// [`AcrManagementClient::check_registry_name`]). [`Error::Timeout`] when
+    /// provisioning outlasts the deadline.
     pub async fn create_registry(
         &self,
         registry: &RegistryName,

@@ -773,7 +773,7 @@ async fn pinned_import_without_target_keeps_source_tag() {
 }
 
 #[tokio::test]
-async fn pinned_import_from_acr_resolves_digest_with_azure_ad() {
+async fn pinned_acr_import_uses_azure_ad() {
     let server = MockServer::start().await;
     let source_id = format!(
         "/subscriptions/{SUBSCRIPTION}/resourceGroups/sourceResourceGroup/providers/Microsoft.ContainerRegistry/registries/sourceacr"
