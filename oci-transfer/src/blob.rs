@@ -38,7 +38,7 @@ pub enum MountOutcome {
     /// The registry linked the blob into the repository (201).
     Mounted,
     /// The registry did not mount but opened an upload session: upload the blob to it. Returned
-    /// both when the registry answers 202 and after a rejected mount fell back to a plain
+    /// both when the registry responds 202 and after a rejected mount fell back to a plain
     /// `POST`.
     Upload(UploadSession),
 }
@@ -122,7 +122,7 @@ impl RegistryClient {
     ///
     /// # Errors
     ///
-    /// [`Error::Status`] unless the registry answers 202, and the errors of
+    /// [`Error::Status`] unless the registry responds 202, and the errors of
     /// [`resolve_location`](crate::location::resolve_location).
     pub async fn start_upload(&self, repository: &RepositoryName) -> Result<UploadSession, Error> {
         let url = self.repository_url(repository, "blobs/uploads/");
@@ -139,7 +139,7 @@ impl RegistryClient {
     /// Asks the registry to mount a blob from repository `from` of the same registry, using a
     /// token with push on `repository` and pull on `from`.
     ///
-    /// A registry that cannot mount answers 202 with an upload session. A rejected mount (401,
+    /// A registry that cannot mount responds 202 with an upload session. A rejected mount (401,
     /// 403, 404 and other client errors, as Harbor sends for a foreign `from`) falls back to a
     /// plain `POST`, so the caller can always upload.
     ///

@@ -21,7 +21,8 @@ pub enum UploadMode {
     Monolithic,
     /// `PATCH` requests of at most `max_chunk` bytes (raised to the registry's
     /// `OCI-Chunk-Min-Length`) and a final `PUT`; an interrupted chunk resumes from the
-    /// registry's `Range`. For registries that cap the request size.
+    /// registry's `Range`. For registries that cap the request size. One chunk per blob
+    /// transfer is held in memory.
     Chunked {
         /// Maximum bytes per `PATCH`.
         max_chunk: u64,

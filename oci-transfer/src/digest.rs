@@ -109,7 +109,7 @@ impl Verifier {
     }
 }
 
-/// Where a request body stream leaves the error that ended it, because an HTTP client that
+/// Storage for the error that ended a request body stream, because an HTTP client that
 /// consumes the stream reports only that the body failed.
 pub(crate) type FailureSlot = Arc<Mutex<Option<Error>>>;
 

@@ -12,7 +12,7 @@ pub enum Error {
     /// A value given by the caller breaks a rule; nothing was sent.
     #[error("invalid {what} {value:?}: {rule}")]
     InvalidInput {
-        /// Which kind of value, such as "repository name".
+        /// Kind of value, such as "repository name".
         what: &'static str,
         /// The rejected value.
         value: String,
@@ -30,7 +30,7 @@ pub enum Error {
         #[source]
         source: reqwest::Error,
     },
-    /// The registry answered with an unexpected HTTP status.
+    /// The registry returned an unexpected HTTP status.
     #[error("{method} {url} returned HTTP {status}{}", format_codes(.codes))]
     Status {
         /// HTTP method.

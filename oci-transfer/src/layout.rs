@@ -82,7 +82,7 @@ impl OciLayout {
         })
     }
 
-    /// The layout directory.
+    /// Returns the layout directory.
     pub fn root(&self) -> &Path {
         &self.root
     }
@@ -351,7 +351,7 @@ mod tests {
     use crate::digest::sha256_digest;
 
     #[tokio::test]
-    async fn blob_round_trip_and_corrupt_blob_is_not_kept() {
+    async fn corrupt_blob_is_not_kept() {
         let dir = tempfile::tempdir().unwrap();
         let layout = OciLayout::create(dir.path()).await.unwrap();
         let digest = sha256_digest(b"layer bytes");

@@ -1,9 +1,10 @@
 //! Client-side image copy between OCI registries and OCI image layout directories.
 //!
-//! The crate speaks the OCI distribution API on [`oci_spec`] types: authentication challenges
-//! (anonymous, Basic, bearer tokens with scopes, refresh tokens), manifests of every Docker v2
-//! and OCI type, blobs (existence check, verified streaming download, monolithic and chunked
-//! upload, cross-repository mount), tags and catalog with `Link` paging.
+//! The crate implements the OCI distribution API on [`oci_spec`] types. It covers
+//! authentication challenges (anonymous, Basic, bearer tokens with scopes, refresh tokens) and
+//! manifests of every Docker v2 and OCI type. It also covers blobs (existence check, verified
+//! streaming download, monolithic and chunked upload, cross-repository mount), and tags and
+//! catalog with `Link` paging.
 //!
 //! A [`Copier`] copies an image or a whole index: existing blobs are skipped, blobs already in
 //! the destination registry are mounted, other blobs are streamed without being held in memory

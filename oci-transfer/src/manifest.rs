@@ -26,7 +26,7 @@ const DOCKER_SCHEMA1: [&str; 2] = [
 ];
 
 /// The `Accept` header of manifest requests: every type this crate copies, and no `*/*`,
-/// because registries answer a bare or partial list with schema 1, 404 or 406.
+/// because registries respond to a bare or partial list with schema 1, 404 or 406.
 pub const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.index.v1+json, \
 application/vnd.docker.distribution.manifest.list.v2+json, \
 application/vnd.oci.image.manifest.v1+json, \
@@ -64,12 +64,12 @@ struct Probe {
     layers: Option<serde_json::Value>,
 }
 
-/// Whether `media_type` is an index or manifest list.
+/// Checks whether `media_type` is an index or manifest list.
 pub fn is_index_type(media_type: &str) -> bool {
     media_type == OCI_INDEX || media_type == DOCKER_LIST
 }
 
-/// Whether `media_type` is an image manifest this crate copies.
+/// Checks whether `media_type` is a manifest type this crate copies.
 pub fn is_manifest_type(media_type: &str) -> bool {
     is_index_type(media_type) || media_type == OCI_MANIFEST || media_type == DOCKER_MANIFEST
 }

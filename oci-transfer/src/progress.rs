@@ -75,7 +75,7 @@ impl ProgressSink {
         ProgressSink(Arc::new(callback))
     }
 
-    /// A sink that drops every event.
+    /// Creates a sink that drops every event.
     pub fn none() -> Self {
         ProgressSink::new(|_| {})
     }

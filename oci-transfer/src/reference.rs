@@ -40,7 +40,7 @@ impl RepositoryName {
         Ok(RepositoryName(name))
     }
 
-    /// The name as a string.
+    /// Returns the name as a string.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -88,7 +88,7 @@ impl FromStr for RepositoryName {
     }
 }
 
-/// What a manifest request names: a tag or a digest.
+/// The tag or digest of a manifest request.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ManifestReference {
     /// A tag: up to 128 characters of letters, digits, `_`, `.` and `-`, not starting with `.`
@@ -125,7 +125,7 @@ impl ManifestReference {
         Ok(ManifestReference::Tag(tag))
     }
 
-    /// The digest, when this reference is one.
+    /// Returns the digest, when this reference is one.
     pub fn as_digest(&self) -> Option<&Digest> {
         match self {
             ManifestReference::Digest(digest) => Some(digest),

@@ -14,7 +14,8 @@ use oci_transfer::{
 use support::proxy::{self, Faults};
 use support::*;
 
-/// A client that opens one connection per request, so the proxy sees every request line.
+/// Builds a client that opens one connection per request, so the proxy reads every request
+/// line.
 fn client_through(url: &str) -> RegistryClient {
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(0)

@@ -101,7 +101,7 @@ async fn wrong_password_is_an_auth_error() {
 async fn token_expiring_mid_copy_is_refreshed() {
     // distribution accepts a token up to 60 s after its `exp`, so the first token, which
     // expired 55 s ago, is accepted for about 5 s; the server still reports 300 s, so only the
-    // registry's 401 tells the client to fetch a new one.
+    // registry's 401 makes the client fetch a new one.
     let lifetimes = Lifetimes {
         first_token_valid_for: -55,
         reported_expires_in: 300,

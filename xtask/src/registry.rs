@@ -19,7 +19,7 @@ const PACKAGES: [(&str, &str); 3] = [
     ("apache2-utils", "/usr/bin/htpasswd"),
 ];
 
-/// How long a started registry may take to answer `GET /v2/`.
+/// Maximum time a started registry may take to respond to `GET /v2/`.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Installs the registry, skopeo and htpasswd with apt-get when one is missing. Installing
@@ -135,7 +135,7 @@ impl Registry {
             std::thread::sleep(Duration::from_millis(100));
         }
         anyhow::bail!(
-            "registry on port {port} did not answer GET /v2/ within {}s; see {}",
+            "registry on port {port} did not respond to GET /v2/ within {}s; see {}",
             START_TIMEOUT.as_secs(),
             dir.join("registry.log").display()
         )
@@ -149,7 +149,7 @@ impl Drop for Registry {
     }
 }
 
-/// Whether something on `port` answers an HTTP request to `/v2/` (200 or 401).
+/// Checks whether something on `port` returns an HTTP response to `GET /v2/`.
 fn answers_v2(port: u16) -> bool {
     let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
         return false;

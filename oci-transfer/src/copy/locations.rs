@@ -20,13 +20,13 @@ type SeenMap = HashMap<(String, Digest), Vec<String>>;
 const MAX_REPOSITORIES_PER_BLOB: usize = 8;
 
 impl BlobLocations {
-    /// An empty memory.
+    /// Creates an empty memory.
     pub fn new() -> Self {
         BlobLocations::default()
     }
 
     /// Records that `repository` of `registry` (a URL origin such as `https://r.example.com`)
-    /// holds `digest`.
+    /// contains `digest`.
     pub fn record(&self, registry: &str, repository: &str, digest: &Digest) {
         let mut seen = self.seen.lock().expect("blob locations lock");
         let repositories = seen

@@ -14,8 +14,8 @@ use crate::{Error, ManifestReference};
 /// Maximum nesting of indexes, against reference cycles in hostile content.
 const MAX_DEPTH: usize = 8;
 
-/// What a copy pushes: unique blobs, then manifests in `manifests` order (children before the
-/// indexes that list them, the root last).
+/// The content a copy pushes: unique blobs, then manifests in `manifests` order (children
+/// before the indexes that list them, the root last).
 #[derive(Debug, Default)]
 pub(crate) struct Plan {
     pub(crate) blobs: Vec<Descriptor>,
@@ -25,7 +25,7 @@ pub(crate) struct Plan {
 }
 
 impl Plan {
-    /// The root manifest, pushed last.
+    /// Returns the root manifest, which is pushed last.
     pub(crate) fn root(&self) -> &Manifest {
         self.manifests
             .last()
@@ -68,6 +68,8 @@ fn visit<'a>(
         }
         let pushed = match manifest.kind()? {
             ManifestKind::Image(image) => {
+                // NOTE: layers with `urls` (Windows foreign layers) are copied like any other
+                // blob, so a source registry that does not store them fails the copy.
                 let mut blobs = vec![image.config().clone()];
                 blobs.extend(image.layers().iter().cloned());
                 for blob in blobs {
@@ -135,6 +137,9 @@ fn visit<'a>(
 }
 
 /// Writes a new index with only `entries`, keeping the media type and annotations of `original`.
+///
+/// NOTE: the new index is serialized from `oci_spec`'s `ImageIndex`, so fields of the original
+/// that the OCI image spec does not define are dropped.
 fn rewrite_index(
     original: &Manifest,
     mut index: ImageIndex,

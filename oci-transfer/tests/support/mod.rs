@@ -67,7 +67,7 @@ pub fn htpasswd_client() -> Option<RegistryClient> {
     )
 }
 
-/// A repository name unique to this test run.
+/// Returns a repository name unique to this test run.
 pub fn unique_repository(prefix: &str) -> String {
     format!("{prefix}/{}", uuid::Uuid::new_v4().simple())
 }

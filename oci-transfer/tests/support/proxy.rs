@@ -16,7 +16,7 @@ pub struct Faults {
     pub drop_blob_gets: AtomicUsize,
     /// Bytes of a blob response forwarded before the connection is dropped.
     pub drop_after_bytes: usize,
-    /// Manifest `PUT`s answered with 500 without reaching the registry.
+    /// Manifest `PUT`s that get a 500 response from the proxy without reaching the registry.
     pub fail_manifest_puts: AtomicUsize,
     /// Faults injected so far.
     pub injected: AtomicUsize,

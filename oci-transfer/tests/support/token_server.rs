@@ -19,7 +19,7 @@ pub const ISSUER: &str = "oci-transfer-test-issuer";
 pub struct Lifetimes {
     /// Seconds until `exp` of the first token; later tokens get 300 s.
     pub first_token_valid_for: i64,
-    /// `expires_in` the server reports, whatever `exp` says.
+    /// `expires_in` the server returns, whatever the token's `exp` claim is.
     pub reported_expires_in: u64,
 }
 
@@ -42,7 +42,8 @@ impl TokenServer {
         format!("{}/token", self.server.uri())
     }
 
-    /// The registry's `auth:` section pointing at this server; writes the certificate into `dir`.
+    /// Writes the certificate into `dir` and returns the registry's `auth:` section pointing at
+    /// this server.
     pub fn registry_auth_yaml(&self, dir: &std::path::Path) -> String {
         let bundle = dir.join("token-root.pem");
         std::fs::write(&bundle, &self.certificate_pem).unwrap();
