@@ -93,6 +93,8 @@ impl<'de> Deserialize<'de> for ScalarKey {
 /// A Swagger 2.0 document.
 #[derive(Debug, Deserialize)]
 pub(crate) struct Spec {
+    /// Version of the format; the generator reads only `2.0`.
+    swagger: Option<String>,
     /// Media types of responses, unless an operation sets its own.
     #[serde(default)]
     pub(crate) produces: Vec<String>,
@@ -222,8 +224,19 @@ impl Spec {
     pub(crate) fn load(path: &Path) -> anyhow::Result<Self> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("failed to read the swagger file {}", path.display()))?;
-        serde_saphyr::from_str(&text)
-            .with_context(|| format!("failed to parse the swagger file {}", path.display()))
+        let spec: Self = serde_saphyr::from_str(&text)
+            .with_context(|| format!("failed to parse the swagger file {}", path.display()))?;
+        match spec.swagger.as_deref() {
+            Some("2.0") => Ok(spec),
+            Some(version) => anyhow::bail!(
+                "{} is Swagger/OpenAPI version {version}; the generator reads only Swagger 2.0",
+                path.display()
+            ),
+            None => anyhow::bail!(
+                "{} has no `swagger: '2.0'` field; the generator reads only Swagger 2.0",
+                path.display()
+            ),
+        }
     }
 
     /// Resolves a `$ref` parameter to the shared parameter it names.

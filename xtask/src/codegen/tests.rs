@@ -207,6 +207,20 @@ fn form_data_parameter_is_rejected_by_name() {
 }
 
 #[test]
+fn openapi_3_document_is_rejected() {
+    let dir = ScratchDir::create("test-spec").unwrap();
+    let path = dir.path().join("openapi.yaml");
+    std::fs::write(
+        &path,
+        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\n",
+    )
+    .unwrap();
+
+    let error = generate_from_path(&path).unwrap_err().to_string();
+    assert!(error.contains("only Swagger 2.0"), "{error}");
+}
+
+#[test]
 fn check_lists_changed_missing_and_stale_files() {
     let dir = ScratchDir::create("test-check").unwrap();
     let files = vec![
