@@ -489,9 +489,8 @@ impl AcrManagementClient {
                         field: "registry_uri",
                         reason: format!("{host:?} is not a valid host"),
                     })?;
-                let http = reqwest::Client::new();
                 resolve_manifest_digest(
-                    &http,
+                    self.http(),
                     &base,
                     repository.as_str(),
                     tag,
@@ -565,8 +564,9 @@ impl AcrManagementClient {
             scope: self.arm().scope().to_owned(),
             tenant: None,
         };
-        let mut builder =
-            DataPlaneClient::builder(&login_server, auth).clock(self.arm().clock().clone());
+        let mut builder = DataPlaneClient::builder(&login_server, auth)
+            .clock(self.arm().clock().clone())
+            .http_client(self.http().clone());
         if let Some(endpoint) = self.data_plane_endpoint() {
             builder = builder.endpoint(endpoint.clone());
         }

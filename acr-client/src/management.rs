@@ -22,6 +22,7 @@ pub struct AcrManagementClient {
     resource_group: String,
     cloud: AzureCloud,
     data_plane_endpoint: Option<Url>,
+    http: reqwest::Client,
 }
 
 impl AcrManagementClient {
@@ -32,6 +33,7 @@ impl AcrManagementClient {
     pub fn new(arm: ArmClient, subscription_id: &str, resource_group: &str) -> Result<Self, Error> {
         ResourceId::resource_group(subscription_id, resource_group)?;
         Ok(Self {
+            http: arm.http_client().clone(),
             arm,
             subscription_id: subscription_id.to_owned(),
             resource_group: resource_group.to_owned(),
@@ -72,6 +74,18 @@ impl AcrManagementClient {
     /// Cloud used for login servers.
     pub fn cloud(&self) -> AzureCloud {
         self.cloud
+    }
+
+    /// Sets the HTTP client for requests outside ARM: login servers (digest checks after
+    /// an import) and source registries (digest pinning). Default: the [`ArmClient`]'s
+    /// HTTP client.
+    pub fn with_http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = http;
+        self
+    }
+
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
     }
 
     pub(crate) fn data_plane_endpoint(&self) -> Option<&Url> {

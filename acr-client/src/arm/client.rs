@@ -351,6 +351,12 @@ impl ArmClient {
         &self.inner.lro
     }
 
+    /// HTTP client used for ARM requests, for callers that talk to other hosts with the
+    /// same proxy and TLS settings.
+    pub fn http_client(&self) -> &reqwest::Client {
+        &self.inner.http
+    }
+
     /// Credential used for ARM requests, for callers that need other Azure AD tokens.
     pub fn credential(&self) -> &Arc<dyn TokenCredential> {
         &self.inner.credential
