@@ -651,7 +651,8 @@ impl ArmClient {
         self.begin(request, final_state_via).await
     }
 
-    /// Starts a long-running PATCH and returns its poller. PATCH is not retried.
+    /// Starts a long-running PATCH and returns its poller. PATCH is retried only after a
+    /// connection error, when the request never reached ARM.
     ///
     /// # Errors
     /// Errors of the initial request, see [`ArmClient::send`].
@@ -666,7 +667,8 @@ impl ArmClient {
         self.begin(request, final_state_via).await
     }
 
-    /// Starts a long-running POST action and returns its poller. POST is not retried.
+    /// Starts a long-running POST action and returns its poller. POST is retried only
+    /// after a connection error, when the request never reached ARM.
     ///
     /// # Errors
     /// Errors of the initial request, see [`ArmClient::send`].
