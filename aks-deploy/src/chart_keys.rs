@@ -32,7 +32,7 @@ pub struct ChartKeys {
     root: BTreeMap<String, Node>,
 }
 
-/// Why an emitted key path is not accepted.
+/// Reason an emitted key path is rejected.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyProblem {
     /// The key is not in values.yaml.
@@ -61,7 +61,7 @@ impl ChartKeys {
         }
     }
 
-    /// Loads the key tree from `CHART_DIR/values.yaml`.
+    /// Loads the key tree from `values.yaml` in `chart_dir`.
     ///
     /// # Errors
     ///
@@ -89,7 +89,7 @@ impl ChartKeys {
 
     /// Checks one dotted key path such as `persistence.persistentVolumeClaim.registry.size`.
     ///
-    /// `is_map` says whether the emitted value at that path is a mapping.
+    /// `is_map` is true when the emitted value at that path is a mapping.
     pub fn check(&self, path: &[&str], is_map: bool) -> Result<(), KeyProblem> {
         let mut children = &self.root;
         for (index, segment) in path.iter().enumerate() {

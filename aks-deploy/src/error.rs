@@ -19,14 +19,14 @@ pub enum Error {
     ChartValues {
         /// Path of the values.yaml file.
         path: PathBuf,
-        /// What failed.
+        /// The failure.
         message: String,
     },
 
     /// Serializing or parsing YAML failed.
     #[error("YAML error in {context}: {message}")]
     Yaml {
-        /// What was being serialized or parsed.
+        /// The document being serialized or parsed.
         context: String,
         /// The parser's message.
         message: String,
@@ -52,7 +52,7 @@ pub enum Error {
     /// A local I/O operation failed.
     #[error("{action} failed: {source}")]
     Io {
-        /// What was being done.
+        /// The action that failed.
         action: String,
         /// The underlying error.
         #[source]
@@ -96,7 +96,7 @@ pub enum Error {
     Arm {
         /// The request.
         action: String,
-        /// What failed.
+        /// The failure.
         message: String,
     },
 }

@@ -40,7 +40,7 @@ pub enum PlanStep {
     HelmUpgradeInstall {
         /// The argument list, with `<values file>` in place of the temporary file path.
         args: Vec<String>,
-        /// The values file content (it holds Secret names, not secret values).
+        /// The values file content, which contains Secret names but no secret values.
         values_yaml: String,
     },
     /// Waiting for the release's Deployments and StatefulSets.

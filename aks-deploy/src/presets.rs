@@ -211,8 +211,8 @@ pub fn zone_spread_constraints() -> Vec<TopologySpreadConstraint> {
 
 /// Harbor across availability zones.
 ///
-/// Registry, job log and trivy use ReadWriteMany Premium ZRS Azure Files; database and redis
-/// use Premium ZRS managed disks; every scalable component runs `zones` replicas with zone and
+/// Registry, job log and trivy use ReadWriteMany Premium ZRS Azure Files. Database and redis
+/// use Premium ZRS managed disks. Every scalable component runs `zones` replicas with zone and
 /// host spread and a disruption budget of `zones - 1` available pods.
 ///
 /// # Errors

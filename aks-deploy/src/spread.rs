@@ -1,4 +1,4 @@
-//! Where pods run: counts per zone and node read from the cluster, and the zone-label pre-flight.
+//! Pod counts per zone and node read from the cluster, and the zone-label pre-flight check.
 
 use std::collections::BTreeMap;
 
@@ -110,7 +110,7 @@ pub async fn read_spread(
     Ok(build_report(&node_list.items, &pod_list.items, "component"))
 }
 
-/// What to do when nodes lack the zone label but the values spread across zones.
+/// Policy for nodes without the zone label when the values spread across zones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ZonePreflight {
     /// Fail before installing.

@@ -56,7 +56,7 @@ pub enum ValidationError {
     InvalidSpreadConstraint {
         /// The component.
         component: Component,
-        /// What is wrong.
+        /// The broken rule.
         reason: String,
     },
     /// An external database without `sslmode`, so the chart default `disable` would apply.
@@ -668,7 +668,7 @@ fn check_names(values: &HarborValues, errors: &mut Vec<ValidationError>) {
     for (claim_name, claim) in named_claims {
         let Some(claim) = claim else { continue };
         let prefix = format!("persistence.persistentVolumeClaim.{claim_name}");
-        // `-` asks the chart for an empty storageClassName.
+        // `-` requests an empty storageClassName from the chart.
         if let Some(class) = claim.storage_class.as_deref().filter(|c| *c != "-") {
             names.push((format!("{prefix}.storageClass"), class));
         }

@@ -42,7 +42,7 @@ pub struct ZoneDeployment {
     pub customize: Option<fn(&mut HarborValues)>,
     /// The chart's key tree.
     pub chart_keys: ChartKeys,
-    /// What to do when nodes have no zone label.
+    /// Policy for nodes without a zone label.
     pub preflight: ZonePreflight,
     /// Rollout deadline and poll interval.
     pub wait: WaitPolicy,
@@ -94,6 +94,7 @@ pub fn prepare_across_zones(
     if let Some(customize) = deployment.customize {
         customize(&mut values);
     }
+
     let mut warnings = Vec::new();
     if let Some(nodes) = nodes {
         warnings.extend(preflight_zone_labels(
@@ -102,16 +103,19 @@ pub fn prepare_across_zones(
             deployment.preflight,
         )?);
     }
+
     let mut secrets = deployment.secrets.apply(&mut values, namespace_name)?;
     if let Some((name, credentials)) = &deployment.image_pull {
         secrets.push(pull_secret(name, namespace_name, credentials)?);
         values.image_pull_secrets = vec![name.clone()];
     }
+
     let context = ValidationContext::new(deployment.chart_keys.clone())
         .with_zone_redundant_class(&deployment.layout.disk_class)
         .with_zone_redundant_class(&deployment.layout.file_class);
     let rendered = render_values(&values, &context)?;
     warnings.extend(rendered.warnings.iter().map(ToString::to_string));
+
     let issuer = deployment.issuer.as_ref().map(cluster_issuer).transpose()?;
     Ok(PreparedDeployment {
         values,

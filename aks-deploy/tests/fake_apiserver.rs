@@ -33,7 +33,7 @@ fn fast() -> WaitPolicy {
     }
 }
 
-/// Answers an apply request with the object it received, as the API server does.
+/// Returns the object of an apply request as the response, as the API server does.
 fn echo_body(request: &Request) -> ResponseTemplate {
     let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
     ResponseTemplate::new(200).set_body_json(body)

@@ -95,7 +95,7 @@ async fn failed_helm_run_hides_secrets() {
 }
 
 #[tokio::test]
-async fn helm_argv_has_no_secret_and_file_is_private() {
+async fn argv_clean_and_values_file_private() {
     let dir = tempfile::tempdir().unwrap();
     let helm = Helm::with_program(fake_helm(dir.path()));
     let release = Release::new("harbor", "harbor", "goharbor/harbor");

@@ -126,7 +126,7 @@ impl AksClient {
     ///
     /// # Errors
     ///
-    /// Returns [`Error::Arm`] when the request fails or the answer has no kubeconfig.
+    /// Returns [`Error::Arm`] when the request fails or the response has no kubeconfig.
     pub async fn user_kubeconfig(&self, name: &str) -> Result<SecretString> {
         let path = self.cluster_path(name)?;
         let action = format!("list user credentials of managed cluster {name}");

@@ -40,9 +40,9 @@ pub struct NodePool {
 pub enum ZonePools {
     /// Each pool spans zones 1 to 3.
     Spanning,
-    /// Each pool becomes three pools, one per zone (name plus zone digit), so the autoscaler
-    /// can grow exactly the zone whose pods are pending; it then needs
-    /// `balance-similar-node-groups` to keep the zones even.
+    /// Each pool becomes three pools, one per zone (name plus zone digit). The autoscaler can
+    /// then grow exactly the zone whose pods are pending, and `balance-similar-node-groups`
+    /// keeps the zones even.
     PerZone,
 }
 

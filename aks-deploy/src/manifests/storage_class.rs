@@ -31,7 +31,7 @@ pub fn zrs_disk_storage_class(name: &str) -> StorageClass {
 
 /// Builds a Premium ZRS Azure Files (SMB) class for ReadWriteMany claims.
 ///
-/// The mount options give the Harbor containers, which run as uid and gid 10000, write access;
+/// The mount options give write access to the Harbor containers, which run as uid and gid 10000.
 /// `mfsymlinks` and `nobrl` are the Azure Files options for Linux applications that use symlinks
 /// and byte-range locks.
 pub fn zrs_file_storage_class(name: &str) -> StorageClass {

@@ -150,7 +150,7 @@ pub struct Registry {
     pub credentials: Option<RegistryCredentialsRef>,
 }
 
-/// Where jobservice writes job logs.
+/// Destination of jobservice job logs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum JobLogger {

