@@ -378,3 +378,46 @@ async fn user_label_selector_renders_twice() {
         "duplicate keys were accepted"
     );
 }
+
+#[tokio::test]
+async fn rwx_files_render_two_replicas() {
+    let Some(helm) = support::helm_or_skip() else {
+        return;
+    };
+    let mut values = managed_disks(&base());
+    values.registry.workload.replicas = Some(2);
+    values.jobservice.workload.replicas = Some(2);
+    let claims = &mut values.persistence.persistent_volume_claim;
+    let file = || {
+        aks_deploy::values::Claim::new(
+            "azurefile-csi-premium",
+            aks_deploy::values::AccessMode::ReadWriteMany,
+            "100Gi",
+        )
+    };
+    claims.registry = Some(file());
+    claims.jobservice = Some(aks_deploy::values::JobserviceClaims {
+        job_log: Some(file()),
+    });
+    let objects = support::helm_template(&helm, &values).await;
+
+    for name in ["harbor-registry", "harbor-jobservice"] {
+        assert_eq!(replicas(&objects, name), 2, "{name}");
+        let (class, modes) = claim_class_and_mode(objects.claim(name).expect("claim"));
+        assert_eq!(class, "azurefile-csi-premium", "{name}");
+        assert_eq!(modes, ["ReadWriteMany"], "{name}");
+    }
+}
+
+#[tokio::test]
+async fn database_logger_renders_no_job_log_claim() {
+    let Some(helm) = support::helm_or_skip() else {
+        return;
+    };
+    let mut values = managed_disks(&base());
+    values.jobservice.job_loggers = Some(vec![aks_deploy::values::JobLogger::Database]);
+    let objects = support::helm_template(&helm, &values).await;
+
+    assert!(objects.claim("harbor-jobservice").is_none());
+    assert!(objects.claim("harbor-registry").is_some());
+}
