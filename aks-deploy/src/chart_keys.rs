@@ -27,6 +27,10 @@ enum Node {
 ///
 /// The chart has no values schema, so its default values.yaml is the list of keys its templates
 /// read. Keys that appear only in comments of values.yaml are not in the tree.
+///
+/// The crate keeps no built-in copy of the key list, so it cannot drift from the chart: without
+/// the chart folder, pass the text of chart 1.19.2's values.yaml to [`ChartKeys::from_yaml`]
+/// (for example embedded with `include_str!`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChartKeys {
     root: BTreeMap<String, Node>,

@@ -92,11 +92,21 @@ pub enum Error {
     },
 
     /// An Azure Resource Manager request failed.
-    #[error("AKS request {action} failed: {message}")]
+    #[error("AKS request {action} failed")]
     Arm {
         /// The request.
         action: String,
-        /// The failure.
+        /// The ARM error with status, error code and request id.
+        #[source]
+        source: Box<acr_client::arm::ArmError>,
+    },
+
+    /// Azure Resource Manager answered with a body this crate cannot use.
+    #[error("AKS request {action} returned an invalid response: {message}")]
+    InvalidResponse {
+        /// The request.
+        action: String,
+        /// The problem with the response.
         message: String,
     },
 }
@@ -110,9 +120,16 @@ impl Error {
         }
     }
 
-    /// Returns true when a Kubernetes request failed with 404.
+    /// Returns true when a Kubernetes or ARM request failed with 404.
     pub fn is_not_found(&self) -> bool {
-        matches!(self, Error::Kube { source: kube::Error::Api(status), .. } if status.code == 404)
+        match self {
+            Error::Kube {
+                source: kube::Error::Api(status),
+                ..
+            } => status.code == 404,
+            Error::Arm { source, .. } => source.is_not_found(),
+            _ => false,
+        }
     }
 
     pub(crate) fn io(action: impl Into<String>, source: std::io::Error) -> Self {

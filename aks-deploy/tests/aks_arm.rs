@@ -154,3 +154,42 @@ async fn missing_cluster_reads_as_none() {
 
     assert_eq!(client(&server).get("clustername1").await.unwrap(), None);
 }
+
+#[tokio::test]
+async fn rejected_create_keeps_arm_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .and(path(CLUSTER_PATH))
+        .respond_with(ResponseTemplate::new(400).set_body_json(serde_json::json!({
+            "error": {"code": "InvalidParameter", "message": "vmSize is not available in zone 3"}
+        })))
+        .mount(&server)
+        .await;
+
+    let error = client(&server)
+        .create_or_update("clustername1", &spec())
+        .await
+        .unwrap_err();
+
+    assert!(error.to_string().contains("clustername1"), "{error}");
+    let aks_deploy::Error::Arm { source, .. } = &error else {
+        panic!("expected an ARM error, got {error}");
+    };
+    assert_eq!(source.code(), Some("InvalidParameter"));
+    assert!(!error.is_not_found());
+}
+
+#[tokio::test]
+async fn invalid_spec_sends_nothing() {
+    let server = MockServer::start().await;
+    let mut spec = spec();
+    spec.dns_prefix = "-bad".into();
+
+    let error = client(&server)
+        .create_or_update("clustername1", &spec)
+        .await
+        .unwrap_err();
+
+    assert!(error.to_string().contains("-bad"), "{error}");
+    assert!(server.received_requests().await.unwrap().is_empty());
+}

@@ -126,7 +126,8 @@ impl AksClient {
     ///
     /// # Errors
     ///
-    /// Returns [`Error::Arm`] when the request fails or the response has no kubeconfig.
+    /// Returns [`Error::Arm`] when the request fails and [`Error::InvalidResponse`] when the
+    /// response has no usable kubeconfig.
     pub async fn user_kubeconfig(&self, name: &str) -> Result<SecretString> {
         let path = self.cluster_path(name)?;
         let action = format!("list user credentials of managed cluster {name}");
@@ -146,21 +147,23 @@ impl AksClient {
             .map_err(|error| arm_error(&action, error))?;
         let results: CredentialResults =
             response.json().map_err(|error| arm_error(&action, error))?;
-        let first = results
-            .kubeconfigs
-            .into_iter()
-            .next()
-            .ok_or_else(|| Error::Arm {
-                action: action.clone(),
-                message: "the response has no kubeconfig".into(),
-            })?;
-        let bytes = STANDARD
-            .decode(first.value.as_bytes())
-            .map_err(|_| Error::Arm {
-                action: action.clone(),
-                message: "the kubeconfig is not valid base64".into(),
-            })?;
-        let text = String::from_utf8(bytes).map_err(|_| Error::Arm {
+        let first =
+            results
+                .kubeconfigs
+                .into_iter()
+                .next()
+                .ok_or_else(|| Error::InvalidResponse {
+                    action: action.clone(),
+                    message: "the response has no kubeconfig".into(),
+                })?;
+        let bytes =
+            STANDARD
+                .decode(first.value.as_bytes())
+                .map_err(|_| Error::InvalidResponse {
+                    action: action.clone(),
+                    message: "the kubeconfig is not valid base64".into(),
+                })?;
+        let text = String::from_utf8(bytes).map_err(|_| Error::InvalidResponse {
             action,
             message: "the kubeconfig is not UTF-8".into(),
         })?;
@@ -168,9 +171,9 @@ impl AksClient {
     }
 }
 
-fn arm_error(action: &str, error: ArmError) -> Error {
+fn arm_error(action: &str, source: ArmError) -> Error {
     Error::Arm {
         action: action.to_string(),
-        message: error.to_string(),
+        source: Box::new(source),
     }
 }

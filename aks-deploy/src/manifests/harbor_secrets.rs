@@ -21,6 +21,8 @@ pub struct RegistryCredentialSecret {
     /// The password core and jobservice send to the registry.
     pub password: SecretString,
     /// The htpasswd line (`harbor_registry_user:$2y$...`, bcrypt) the registry checks.
+    // NOTE: this crate computes no bcrypt hash, so the caller supplies the line (for example
+    // from `htpasswd -nbB`); a line that does not match `password` breaks pushes and pulls.
     pub htpasswd: SecretString,
 }
 
@@ -31,6 +33,10 @@ impl std::fmt::Debug for RegistryCredentialSecret {
 }
 
 /// Secret values of a Harbor installation. `Debug` shows no value.
+///
+/// NOTE: the internal database password is not covered. Chart 1.19.2 reads it only from
+/// `database.internal.password` (default `changeit`) and has no existing-Secret key for it, so
+/// production setups should use an external database.
 #[derive(Debug, Clone)]
 pub struct HarborSecrets {
     /// Harbor admin password.
