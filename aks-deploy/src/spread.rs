@@ -46,6 +46,31 @@ pub struct SpreadReport {
     pub groups: BTreeMap<String, GroupSpread>,
 }
 
+impl std::fmt::Display for SpreadReport {
+    /// Writes one line per group: pods per zone, the zone skew and the number of nodes used.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (group, spread) in &self.groups {
+            let zones: Vec<String> = self
+                .zones
+                .iter()
+                .map(|zone| format!("{zone}={}", spread.per_zone.get(zone).copied().unwrap_or(0)))
+                .collect();
+            write!(
+                f,
+                "{group}: {} (skew {}), {} nodes",
+                zones.join(" "),
+                spread.zone_skew(&self.zones),
+                spread.per_node.len()
+            )?;
+            if spread.unscheduled > 0 {
+                write!(f, ", {} unscheduled", spread.unscheduled)?;
+            }
+            writeln!(f)?;
+        }
+        Ok(())
+    }
+}
+
 /// Builds the report from nodes and pods; pods are grouped by the value of `group_label`.
 pub fn build_report(nodes: &[Node], pods: &[Pod], group_label: &str) -> SpreadReport {
     let zone_of: BTreeMap<String, String> = nodes
@@ -220,6 +245,10 @@ mod tests {
         assert_eq!(core.per_node["n1"], 1);
         assert_eq!(core.unscheduled, 1);
         assert_eq!(core.zone_skew(&report.zones), 2);
+        assert_eq!(
+            report.to_string(),
+            "core: eastus-1=1 eastus-2=2 eastus-3=0 (skew 2), 2 nodes, 1 unscheduled\n"
+        );
     }
 
     #[test]
