@@ -101,7 +101,7 @@ pub enum Error {
         source: Box<acr_client::arm::ArmError>,
     },
 
-    /// Azure Resource Manager answered with a body this crate cannot use.
+    /// Azure Resource Manager returned a response body this crate cannot use.
     #[error("AKS request {action} returned an invalid response: {message}")]
     InvalidResponse {
         /// The request.

@@ -21,8 +21,8 @@ pub struct RegistryCredentialSecret {
     /// The password core and jobservice send to the registry.
     pub password: SecretString,
     /// The htpasswd line (`harbor_registry_user:$2y$...`, bcrypt) the registry checks.
-    // NOTE: this crate computes no bcrypt hash, so the caller supplies the line (for example
-    // from `htpasswd -nbB`); a line that does not match `password` breaks pushes and pulls.
+    // NOTE: this crate computes no bcrypt hash, so the caller supplies the line, for example
+    // from `htpasswd -nbB`. A line that does not match `password` breaks pushes and pulls.
     pub htpasswd: SecretString,
 }
 
