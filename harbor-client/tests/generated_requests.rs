@@ -93,6 +93,48 @@ fn accept_vulnerabilities_setter_replaces_default() {
 }
 
 #[test]
+fn page_size_above_maximum_is_rejected() {
+    let error = artifact::ListArtifacts::new("library", "nginx")
+        .page_size(500)
+        .build()
+        .unwrap_err();
+
+    let harbor_client::Error::InvalidArgument { name, value, rule } = error else {
+        panic!("expected InvalidArgument, got {error:?}");
+    };
+    assert_eq!(name, "page_size");
+    assert_eq!(value, "500");
+    assert_eq!(rule, "must be at most 100");
+}
+
+#[test]
+fn empty_path_parameters_are_rejected() {
+    let cases = [
+        (
+            artifact::ListArtifacts::new("", "nginx").build(),
+            "project_name",
+        ),
+        (
+            artifact::ListArtifacts::new("library", "library/").build(),
+            "repository_name",
+        ),
+        (
+            project::GetProject::new(ProjectRef::name("")).build(),
+            "project_name_or_id",
+        ),
+    ];
+
+    for (result, expected) in cases {
+        let error = result.unwrap_err();
+        let harbor_client::Error::InvalidArgument { name, rule, .. } = error else {
+            panic!("expected InvalidArgument for {expected}, got {error:?}");
+        };
+        assert_eq!(name, expected);
+        assert_eq!(rule, "must not be empty");
+    }
+}
+
+#[test]
 fn get_project_by_digit_name() {
     let request = project::GetProject::new(ProjectRef::name("123"))
         .build()

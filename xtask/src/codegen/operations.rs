@@ -229,16 +229,29 @@ fn render_build(out: &mut String, plan: &OperationPlan) {
         .any(|param| param.location == Location::Body);
     let _ = writeln!(out, "impl<C> {name}<C> {{");
     out.push_str("/// Builds the request without sending it.\n");
-    if has_body {
-        out.push_str(
-            "///\n/// # Errors\n///\n/// Returns [`crate::Error::Encode`] when the body cannot be serialized as JSON.\n",
-        );
-    } else {
-        out.push_str(
-            "///\n/// # Errors\n///\n/// Never fails: the operation has no body. The `Result` matches the other operations.\n",
-        );
+    let checks = render_checks(plan);
+    let has_checks = !checks.is_empty() || plan.params.iter().any(is_checked_segment);
+    out.push_str("///\n/// # Errors\n///\n");
+    match (!has_checks, has_body) {
+        (true, false) => out.push_str(
+            "/// Never fails: the operation has no body and no checked parameter. The `Result` matches\n\
+             /// the other operations.\n",
+        ),
+        (false, false) => out.push_str(
+            "/// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is\n\
+             /// outside the swagger's bounds.\n",
+        ),
+        (true, true) => out.push_str(
+            "/// Returns [`crate::Error::Encode`] when the body cannot be serialized as JSON.\n",
+        ),
+        (false, true) => out.push_str(
+            "/// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is\n\
+             /// outside the swagger's bounds, and [`crate::Error::Encode`] when the body cannot be\n\
+             /// serialized as JSON.\n",
+        ),
     }
     out.push_str("pub fn build(&self) -> Result<crate::Request, crate::Error> {\n");
+    out.push_str(&checks);
 
     let mut statements = String::new();
     if plan.accept != "application/json" {
@@ -289,6 +302,48 @@ fn render_build(out: &mut String, plan: &OperationPlan) {
     out.push_str("}\n}\n\n");
 }
 
+/// Returns the statements that reject an integer outside the swagger's `minimum` and `maximum`
+/// before any request.
+fn render_checks(plan: &OperationPlan) -> String {
+    let mut out = String::new();
+    for param in &plan.params {
+        let field = &param.rust_name;
+        let name = &param.name;
+        for (bound, comparison, rule) in [
+            (param.minimum, "<", "must be at least"),
+            (param.maximum, ">", "must be at most"),
+        ] {
+            let Some(bound) = bound else { continue };
+            let rule = format!("{rule} {bound}");
+            let (condition, value) = if param.required {
+                (
+                    format!("self.{field} {comparison} {bound}"),
+                    format!("self.{field}"),
+                )
+            } else {
+                (
+                    format!("let Some(value) = self.{field} && value {comparison} {bound}"),
+                    "value".to_owned(),
+                )
+            };
+            let _ = writeln!(
+                out,
+                "if {condition} {{\nreturn Err(crate::Error::InvalidArgument {{ name: {name:?}, value: {value}.to_string(), rule: {rule:?} }});\n}}"
+            );
+        }
+    }
+    out
+}
+
+/// Reports whether a path parameter is text whose encoded segment must not be empty.
+fn is_checked_segment(param: &ParamPlan) -> bool {
+    param.location == Location::Path
+        && (matches!(
+            param.kind,
+            ParamKind::ProjectRef | ParamKind::RepositoryName { .. }
+        ) || param.ty == RustType::String)
+}
+
 /// Writes the statements that encode each path parameter and returns the expression of the path.
 fn render_path(out: &mut String, plan: &OperationPlan) -> String {
     let path_params: Vec<&ParamPlan> = plan
@@ -325,6 +380,15 @@ fn render_path(out: &mut String, plan: &OperationPlan) -> String {
             _ => format!("self.{field}.to_string()"),
         };
         let _ = writeln!(out, "let {local} = {value};");
+        if is_checked_segment(param) {
+            // An empty segment would address another resource, for example `/projects/` instead
+            // of one project.
+            let _ = writeln!(
+                out,
+                "if {local}.is_empty() {{\nreturn Err(crate::Error::InvalidArgument {{ name: {:?}, value: self.{field}.to_string(), rule: \"must not be empty\" }});\n}}",
+                param.name
+            );
+        }
         template = template.replace(&format!("{{{{{}}}}}", param.name), &format!("{{{local}}}"));
     }
     format!("format!({template:?})")

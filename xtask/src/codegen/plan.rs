@@ -103,6 +103,9 @@ pub(crate) struct ParamPlan {
     pub(crate) ty: RustType,
     /// A string default that is sent when the caller does not set the parameter (headers only).
     pub(crate) sent_default: Option<String>,
+    /// Inclusive bounds of an integer, checked by `build`.
+    pub(crate) minimum: Option<i64>,
+    pub(crate) maximum: Option<i64>,
     /// Schema facts for the doc comment.
     pub(crate) description: String,
 }
@@ -344,6 +347,8 @@ fn plan_parameter(
         description = format!("{description}, default {default} {verb}");
     }
 
+    let minimum = integer_bound(&ty, parameter.minimum);
+    let maximum = integer_bound(&ty, parameter.maximum);
     Ok(ParamPlan {
         name: parameter.name.clone(),
         rust_name,
@@ -352,8 +357,17 @@ fn plan_parameter(
         required: parameter.required || location == Location::Path,
         ty,
         sent_default,
+        minimum,
+        maximum,
         description,
     })
+}
+
+/// Returns a bound of an integer parameter as an integer; bounds of other types are not checked.
+fn integer_bound(ty: &RustType, bound: Option<f64>) -> Option<i64> {
+    let bound = bound?;
+    // The cast is exact for whole bounds within i64, and a fractional bound is not an integer rule.
+    (*ty == RustType::I64 && bound.fract() == 0.0).then_some(bound as i64)
 }
 
 /// Returns the schema of a non-body parameter, built from its `type`, `format`, `items` and

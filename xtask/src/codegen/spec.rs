@@ -180,6 +180,9 @@ pub(crate) struct Parameter {
     /// How an array is joined: `csv` (the default), `ssv`, `tsv`, `pipes` or `multi`.
     pub(crate) collection_format: Option<String>,
     pub(crate) default: Option<serde_json::Value>,
+    /// Inclusive bounds of a number.
+    pub(crate) minimum: Option<f64>,
+    pub(crate) maximum: Option<f64>,
     #[serde(rename = "enum")]
     pub(crate) enum_values: Option<Vec<serde_json::Value>>,
     /// Body schema, for `in: body`.

@@ -27,6 +27,7 @@ fn modified_spec() -> Value {
                 {"$ref": "#/parameters/requestId"},
                 {"name": "widget_id", "in": "path", "required": true, "type": "integer", "format": "int64"},
                 {"name": "dry_run", "in": "query", "required": false, "type": "boolean"},
+                {"name": "limit", "in": "query", "required": false, "type": "integer", "minimum": 1, "maximum": 50},
                 {"name": "part", "in": "body", "required": true, "schema": {"$ref": "#/definitions/WidgetPart"}}
             ],
             "responses": {"201": {"$ref": "#/responses/201"}}
@@ -111,6 +112,9 @@ fn new_tag_gets_module_and_operation() {
         !widget_shop.contains("X-Request-Id\","),
         "the request id header is not exposed"
     );
+
+    assert!(widget_shop.contains("if let Some(value) = self.limit\n            && value < 1"));
+    assert!(widget_shop.contains("rule: \"must be at most 50\","));
 
     let operations = file(files, "operations/mod.rs");
     assert!(operations.contains("pub mod widget_shop;"));

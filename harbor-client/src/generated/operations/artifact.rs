@@ -54,12 +54,35 @@ impl<C> AddLabel<C> {
     ///
     /// # Errors
     ///
-    /// Returns [`crate::Error::Encode`] when the body cannot be serialized as JSON.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds, and [`crate::Error::Encode`] when the body cannot be
+    /// serialized as JSON.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let project_name_segment = crate::path::segment(&self.project_name);
+        if project_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name",
+                value: self.project_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let repository_name_segment =
             crate::path::repository_segment(&self.project_name, &self.repository_name);
+        if repository_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "repository_name",
+                value: self.repository_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let reference_segment = crate::path::segment(&self.reference);
+        if reference_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "reference",
+                value: self.reference.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let mut request = crate::Request::new(
             "addLabel",
             http::Method::POST,
@@ -153,11 +176,26 @@ impl<C> CopyArtifact<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let project_name_segment = crate::path::segment(&self.project_name);
+        if project_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name",
+                value: self.project_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let repository_name_segment =
             crate::path::repository_segment(&self.project_name, &self.repository_name);
+        if repository_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "repository_name",
+                value: self.repository_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let mut request = crate::Request::new(
             "CopyArtifact",
             http::Method::POST,
@@ -263,12 +301,35 @@ impl<C> CreateTag<C> {
     ///
     /// # Errors
     ///
-    /// Returns [`crate::Error::Encode`] when the body cannot be serialized as JSON.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds, and [`crate::Error::Encode`] when the body cannot be
+    /// serialized as JSON.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let project_name_segment = crate::path::segment(&self.project_name);
+        if project_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name",
+                value: self.project_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let repository_name_segment =
             crate::path::repository_segment(&self.project_name, &self.repository_name);
+        if repository_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "repository_name",
+                value: self.repository_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let reference_segment = crate::path::segment(&self.reference);
+        if reference_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "reference",
+                value: self.reference.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let mut request = crate::Request::new(
             "createTag",
             http::Method::POST,
@@ -372,12 +433,34 @@ impl<C> DeleteArtifact<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let project_name_segment = crate::path::segment(&self.project_name);
+        if project_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name",
+                value: self.project_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let repository_name_segment =
             crate::path::repository_segment(&self.project_name, &self.repository_name);
+        if repository_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "repository_name",
+                value: self.repository_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let reference_segment = crate::path::segment(&self.reference);
+        if reference_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "reference",
+                value: self.reference.to_string(),
+                rule: "must not be empty",
+            });
+        }
         Ok(crate::Request::new(
             "deleteArtifact",
             http::Method::DELETE,
@@ -481,13 +564,42 @@ impl<C> DeleteTag<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let project_name_segment = crate::path::segment(&self.project_name);
+        if project_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name",
+                value: self.project_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let repository_name_segment =
             crate::path::repository_segment(&self.project_name, &self.repository_name);
+        if repository_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "repository_name",
+                value: self.repository_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let reference_segment = crate::path::segment(&self.reference);
+        if reference_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "reference",
+                value: self.reference.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let tag_name_segment = crate::path::segment(&self.tag_name);
+        if tag_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "tag_name",
+                value: self.tag_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         Ok(crate::Request::new(
             "deleteTag",
             http::Method::DELETE,
@@ -594,12 +706,34 @@ impl<C> GetAddition<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let project_name_segment = crate::path::segment(&self.project_name);
+        if project_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name",
+                value: self.project_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let repository_name_segment =
             crate::path::repository_segment(&self.project_name, &self.repository_name);
+        if repository_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "repository_name",
+                value: self.repository_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let reference_segment = crate::path::segment(&self.reference);
+        if reference_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "reference",
+                value: self.reference.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let addition_segment = crate::path::segment(self.addition.as_str());
         Ok(crate::Request::new(
             "getAddition",
@@ -855,12 +989,43 @@ impl<C> GetArtifact<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
+        if let Some(value) = self.page_size
+            && value > 100
+        {
+            return Err(crate::Error::InvalidArgument {
+                name: "page_size",
+                value: value.to_string(),
+                rule: "must be at most 100",
+            });
+        }
         let project_name_segment = crate::path::segment(&self.project_name);
+        if project_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name",
+                value: self.project_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let repository_name_segment =
             crate::path::repository_segment(&self.project_name, &self.repository_name);
+        if repository_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "repository_name",
+                value: self.repository_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let reference_segment = crate::path::segment(&self.reference);
+        if reference_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "reference",
+                value: self.reference.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let mut request = crate::Request::new(
             "getArtifact",
             http::Method::GET,
@@ -1012,12 +1177,34 @@ impl<C> GetVulnerabilitiesAddition<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let project_name_segment = crate::path::segment(&self.project_name);
+        if project_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name",
+                value: self.project_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let repository_name_segment =
             crate::path::repository_segment(&self.project_name, &self.repository_name);
+        if repository_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "repository_name",
+                value: self.repository_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let reference_segment = crate::path::segment(&self.reference);
+        if reference_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "reference",
+                value: self.reference.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let mut request = crate::Request::new(
             "getVulnerabilitiesAddition",
             http::Method::GET,
@@ -1151,12 +1338,43 @@ impl<C> ListAccessories<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
+        if let Some(value) = self.page_size
+            && value > 100
+        {
+            return Err(crate::Error::InvalidArgument {
+                name: "page_size",
+                value: value.to_string(),
+                rule: "must be at most 100",
+            });
+        }
         let project_name_segment = crate::path::segment(&self.project_name);
+        if project_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name",
+                value: self.project_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let repository_name_segment =
             crate::path::repository_segment(&self.project_name, &self.repository_name);
+        if repository_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "repository_name",
+                value: self.repository_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let reference_segment = crate::path::segment(&self.reference);
+        if reference_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "reference",
+                value: self.reference.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let mut request = crate::Request::new(
             "listAccessories",
             http::Method::GET,
@@ -1372,11 +1590,35 @@ impl<C> ListArtifacts<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
+        if let Some(value) = self.page_size
+            && value > 100
+        {
+            return Err(crate::Error::InvalidArgument {
+                name: "page_size",
+                value: value.to_string(),
+                rule: "must be at most 100",
+            });
+        }
         let project_name_segment = crate::path::segment(&self.project_name);
+        if project_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name",
+                value: self.project_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let repository_name_segment =
             crate::path::repository_segment(&self.project_name, &self.repository_name);
+        if repository_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "repository_name",
+                value: self.repository_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let mut request = crate::Request::new(
             "listArtifacts",
             http::Method::GET,
@@ -1585,12 +1827,43 @@ impl<C> ListTags<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
+        if let Some(value) = self.page_size
+            && value > 100
+        {
+            return Err(crate::Error::InvalidArgument {
+                name: "page_size",
+                value: value.to_string(),
+                rule: "must be at most 100",
+            });
+        }
         let project_name_segment = crate::path::segment(&self.project_name);
+        if project_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name",
+                value: self.project_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let repository_name_segment =
             crate::path::repository_segment(&self.project_name, &self.repository_name);
+        if repository_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "repository_name",
+                value: self.repository_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let reference_segment = crate::path::segment(&self.reference);
+        if reference_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "reference",
+                value: self.reference.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let mut request = crate::Request::new(
             "listTags",
             http::Method::GET,
@@ -1743,12 +2016,34 @@ impl<C> RemoveLabel<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let project_name_segment = crate::path::segment(&self.project_name);
+        if project_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name",
+                value: self.project_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let repository_name_segment =
             crate::path::repository_segment(&self.project_name, &self.repository_name);
+        if repository_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "repository_name",
+                value: self.repository_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let reference_segment = crate::path::segment(&self.reference);
+        if reference_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "reference",
+                value: self.reference.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let label_id_segment = self.label_id.to_string();
         Ok(crate::Request::new(
             "removeLabel",

@@ -98,7 +98,8 @@ impl<C> GetGC<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Never fails: the operation has no body and no checked parameter. The `Result` matches
+    /// the other operations.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let gc_id_segment = self.gc_id.to_string();
         Ok(crate::Request::new(
@@ -197,8 +198,18 @@ impl<C> GetGCHistory<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
+        if let Some(value) = self.page_size
+            && value > 100
+        {
+            return Err(crate::Error::InvalidArgument {
+                name: "page_size",
+                value: value.to_string(),
+                rule: "must be at most 100",
+            });
+        }
         let mut request = crate::Request::new(
             "getGCHistory",
             http::Method::GET,
@@ -306,7 +317,8 @@ impl<C> GetGCLog<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Never fails: the operation has no body and no checked parameter. The `Result` matches
+    /// the other operations.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let gc_id_segment = self.gc_id.to_string();
         let mut request = crate::Request::new(
@@ -373,7 +385,8 @@ impl<C> GetGCSchedule<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Never fails: the operation has no body and no checked parameter. The `Result` matches
+    /// the other operations.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         Ok(crate::Request::new(
             "getGCSchedule",
@@ -437,7 +450,8 @@ impl<C> StopGC<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Never fails: the operation has no body and no checked parameter. The `Result` matches
+    /// the other operations.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let gc_id_segment = self.gc_id.to_string();
         Ok(crate::Request::new(

@@ -28,9 +28,17 @@ impl<C> GetIcon<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let digest_segment = crate::path::segment(&self.digest);
+        if digest_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "digest",
+                value: self.digest.to_string(),
+                rule: "must not be empty",
+            });
+        }
         Ok(crate::Request::new(
             "getIcon",
             http::Method::GET,

@@ -28,9 +28,17 @@ impl<C> ActionGetJobLog<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let job_id_segment = crate::path::segment(&self.job_id);
+        if job_id_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "job_id",
+                value: self.job_id.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let mut request = crate::Request::new(
             "actionGetJobLog",
             http::Method::GET,
@@ -108,9 +116,18 @@ impl<C> ActionPendingJobs<C> {
     ///
     /// # Errors
     ///
-    /// Returns [`crate::Error::Encode`] when the body cannot be serialized as JSON.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds, and [`crate::Error::Encode`] when the body cannot be
+    /// serialized as JSON.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let job_type_segment = crate::path::segment(&self.job_type);
+        if job_type_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "job_type",
+                value: self.job_type.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let mut request = crate::Request::new(
             "actionPendingJobs",
             http::Method::PUT,
@@ -180,7 +197,8 @@ impl<C> GetWorkerPools<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Never fails: the operation has no body and no checked parameter. The `Result` matches
+    /// the other operations.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         Ok(crate::Request::new(
             "getWorkerPools",
@@ -244,9 +262,17 @@ impl<C> GetWorkers<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let pool_id_segment = crate::path::segment(&self.pool_id);
+        if pool_id_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "pool_id",
+                value: self.pool_id.to_string(),
+                rule: "must not be empty",
+            });
+        }
         Ok(crate::Request::new(
             "getWorkers",
             http::Method::GET,
@@ -309,7 +335,8 @@ impl<C> ListJobQueues<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Never fails: the operation has no body and no checked parameter. The `Result` matches
+    /// the other operations.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         Ok(crate::Request::new(
             "listJobQueues",
@@ -373,9 +400,17 @@ impl<C> StopRunningJob<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let job_id_segment = crate::path::segment(&self.job_id);
+        if job_id_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "job_id",
+                value: self.job_id.to_string(),
+                rule: "must not be empty",
+            });
+        }
         Ok(crate::Request::new(
             "stopRunningJob",
             http::Method::PUT,

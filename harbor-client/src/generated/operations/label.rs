@@ -95,7 +95,8 @@ impl<C> DeleteLabel<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Never fails: the operation has no body and no checked parameter. The `Result` matches
+    /// the other operations.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let label_id_segment = self.label_id.to_string();
         Ok(crate::Request::new(
@@ -161,7 +162,8 @@ impl<C> GetLabelByID<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Never fails: the operation has no body and no checked parameter. The `Result` matches
+    /// the other operations.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let label_id_segment = self.label_id.to_string();
         Ok(crate::Request::new(
@@ -284,8 +286,18 @@ impl<C> ListLabels<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
+        if let Some(value) = self.page_size
+            && value > 100
+        {
+            return Err(crate::Error::InvalidArgument {
+                name: "page_size",
+                value: value.to_string(),
+                rule: "must be at most 100",
+            });
+        }
         let mut request = crate::Request::new(
             "ListLabels",
             http::Method::GET,

@@ -193,7 +193,8 @@ impl<C> SearchLdapGroup<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Never fails: the operation has no body and no checked parameter. The `Result` matches
+    /// the other operations.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let mut request = crate::Request::new(
             "searchLdapGroup",
@@ -275,7 +276,8 @@ impl<C> SearchLdapUser<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Never fails: the operation has no body and no checked parameter. The `Result` matches
+    /// the other operations.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let mut request = crate::Request::new(
             "searchLdapUser",

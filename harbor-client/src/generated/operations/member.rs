@@ -39,9 +39,18 @@ impl<C> CreateProjectMember<C> {
     ///
     /// # Errors
     ///
-    /// Returns [`crate::Error::Encode`] when the body cannot be serialized as JSON.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds, and [`crate::Error::Encode`] when the body cannot be
+    /// serialized as JSON.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let project_name_or_id_segment = self.project_name_or_id.path_segment();
+        if project_name_or_id_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name_or_id",
+                value: self.project_name_or_id.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let mut request = crate::Request::new(
             "createProjectMember",
             http::Method::POST,
@@ -124,9 +133,17 @@ impl<C> DeleteProjectMember<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let project_name_or_id_segment = self.project_name_or_id.path_segment();
+        if project_name_or_id_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name_or_id",
+                value: self.project_name_or_id.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let mid_segment = self.mid.to_string();
         let mut request = crate::Request::new(
             "deleteProjectMember",
@@ -208,9 +225,17 @@ impl<C> GetProjectMember<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let project_name_or_id_segment = self.project_name_or_id.path_segment();
+        if project_name_or_id_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name_or_id",
+                value: self.project_name_or_id.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let mid_segment = self.mid.to_string();
         let mut request = crate::Request::new(
             "getProjectMember",
@@ -314,9 +339,26 @@ impl<C> ListProjectMembers<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
+        if let Some(value) = self.page_size
+            && value > 100
+        {
+            return Err(crate::Error::InvalidArgument {
+                name: "page_size",
+                value: value.to_string(),
+                rule: "must be at most 100",
+            });
+        }
         let project_name_or_id_segment = self.project_name_or_id.path_segment();
+        if project_name_or_id_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name_or_id",
+                value: self.project_name_or_id.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let mut request = crate::Request::new(
             "listProjectMembers",
             http::Method::GET,
@@ -444,9 +486,18 @@ impl<C> UpdateProjectMember<C> {
     ///
     /// # Errors
     ///
-    /// Returns [`crate::Error::Encode`] when the body cannot be serialized as JSON.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds, and [`crate::Error::Encode`] when the body cannot be
+    /// serialized as JSON.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let project_name_or_id_segment = self.project_name_or_id.path_segment();
+        if project_name_or_id_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name_or_id",
+                value: self.project_name_or_id.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let mid_segment = self.mid.to_string();
         let mut request = crate::Request::new(
             "updateProjectMember",

@@ -107,9 +107,18 @@ impl<C> CreatePolicy<C> {
     ///
     /// # Errors
     ///
-    /// Returns [`crate::Error::Encode`] when the body cannot be serialized as JSON.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds, and [`crate::Error::Encode`] when the body cannot be
+    /// serialized as JSON.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let project_name_segment = crate::path::segment(&self.project_name);
+        if project_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name",
+                value: self.project_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let mut request = crate::Request::new(
             "CreatePolicy",
             http::Method::POST,
@@ -183,9 +192,17 @@ impl<C> DeleteInstance<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let preheat_instance_name_segment = crate::path::segment(&self.preheat_instance_name);
+        if preheat_instance_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "preheat_instance_name",
+                value: self.preheat_instance_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         Ok(crate::Request::new(
             "DeleteInstance",
             http::Method::DELETE,
@@ -254,10 +271,25 @@ impl<C> DeletePolicy<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let project_name_segment = crate::path::segment(&self.project_name);
+        if project_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name",
+                value: self.project_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let preheat_policy_name_segment = crate::path::segment(&self.preheat_policy_name);
+        if preheat_policy_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "preheat_policy_name",
+                value: self.preheat_policy_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         Ok(crate::Request::new(
             "DeletePolicy",
             http::Method::DELETE,
@@ -353,10 +385,25 @@ impl<C> GetExecution<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let project_name_segment = crate::path::segment(&self.project_name);
+        if project_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name",
+                value: self.project_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let preheat_policy_name_segment = crate::path::segment(&self.preheat_policy_name);
+        if preheat_policy_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "preheat_policy_name",
+                value: self.preheat_policy_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let execution_id_segment = self.execution_id.to_string();
         Ok(crate::Request::new(
             "GetExecution",
@@ -438,9 +485,17 @@ impl<C> GetInstance<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let preheat_instance_name_segment = crate::path::segment(&self.preheat_instance_name);
+        if preheat_instance_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "preheat_instance_name",
+                value: self.preheat_instance_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         Ok(crate::Request::new(
             "GetInstance",
             http::Method::GET,
@@ -509,10 +564,25 @@ impl<C> GetPolicy<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let project_name_segment = crate::path::segment(&self.project_name);
+        if project_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name",
+                value: self.project_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let preheat_policy_name_segment = crate::path::segment(&self.preheat_policy_name);
+        if preheat_policy_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "preheat_policy_name",
+                value: self.preheat_policy_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         Ok(crate::Request::new(
             "GetPolicy",
             http::Method::GET,
@@ -613,10 +683,25 @@ impl<C> GetPreheatLog<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let project_name_segment = crate::path::segment(&self.project_name);
+        if project_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name",
+                value: self.project_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let preheat_policy_name_segment = crate::path::segment(&self.preheat_policy_name);
+        if preheat_policy_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "preheat_policy_name",
+                value: self.preheat_policy_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let execution_id_segment = self.execution_id.to_string();
         let task_id_segment = self.task_id.to_string();
         let mut request = crate::Request::new(
@@ -738,10 +823,34 @@ impl<C> ListExecutions<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
+        if let Some(value) = self.page_size
+            && value > 100
+        {
+            return Err(crate::Error::InvalidArgument {
+                name: "page_size",
+                value: value.to_string(),
+                rule: "must be at most 100",
+            });
+        }
         let project_name_segment = crate::path::segment(&self.project_name);
+        if project_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name",
+                value: self.project_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let preheat_policy_name_segment = crate::path::segment(&self.preheat_policy_name);
+        if preheat_policy_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "preheat_policy_name",
+                value: self.preheat_policy_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let mut request = crate::Request::new(
             "ListExecutions",
             http::Method::GET,
@@ -894,8 +1003,18 @@ impl<C> ListInstances<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
+        if let Some(value) = self.page_size
+            && value > 100
+        {
+            return Err(crate::Error::InvalidArgument {
+                name: "page_size",
+                value: value.to_string(),
+                rule: "must be at most 100",
+            });
+        }
         let mut request = crate::Request::new(
             "ListInstances",
             http::Method::GET,
@@ -1038,9 +1157,26 @@ impl<C> ListPolicies<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
+        if let Some(value) = self.page_size
+            && value > 100
+        {
+            return Err(crate::Error::InvalidArgument {
+                name: "page_size",
+                value: value.to_string(),
+                rule: "must be at most 100",
+            });
+        }
         let project_name_segment = crate::path::segment(&self.project_name);
+        if project_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name",
+                value: self.project_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let mut request = crate::Request::new(
             "ListPolicies",
             http::Method::GET,
@@ -1149,7 +1285,8 @@ impl<C> ListProviders<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Never fails: the operation has no body and no checked parameter. The `Result` matches
+    /// the other operations.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         Ok(crate::Request::new(
             "ListProviders",
@@ -1216,9 +1353,17 @@ impl<C> ListProvidersUnderProject<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let project_name_segment = crate::path::segment(&self.project_name);
+        if project_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name",
+                value: self.project_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         Ok(crate::Request::new(
             "ListProvidersUnderProject",
             http::Method::GET,
@@ -1340,10 +1485,34 @@ impl<C> ListTasks<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
+        if let Some(value) = self.page_size
+            && value > 100
+        {
+            return Err(crate::Error::InvalidArgument {
+                name: "page_size",
+                value: value.to_string(),
+                rule: "must be at most 100",
+            });
+        }
         let project_name_segment = crate::path::segment(&self.project_name);
+        if project_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name",
+                value: self.project_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let preheat_policy_name_segment = crate::path::segment(&self.preheat_policy_name);
+        if preheat_policy_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "preheat_policy_name",
+                value: self.preheat_policy_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let execution_id_segment = self.execution_id.to_string();
         let mut request = crate::Request::new(
             "ListTasks",
@@ -1481,10 +1650,26 @@ impl<C> ManualPreheat<C> {
     ///
     /// # Errors
     ///
-    /// Returns [`crate::Error::Encode`] when the body cannot be serialized as JSON.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds, and [`crate::Error::Encode`] when the body cannot be
+    /// serialized as JSON.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let project_name_segment = crate::path::segment(&self.project_name);
+        if project_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name",
+                value: self.project_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let preheat_policy_name_segment = crate::path::segment(&self.preheat_policy_name);
+        if preheat_policy_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "preheat_policy_name",
+                value: self.preheat_policy_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let mut request = crate::Request::new(
             "ManualPreheat",
             http::Method::POST,
@@ -1657,10 +1842,26 @@ impl<C> StopExecution<C> {
     ///
     /// # Errors
     ///
-    /// Returns [`crate::Error::Encode`] when the body cannot be serialized as JSON.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds, and [`crate::Error::Encode`] when the body cannot be
+    /// serialized as JSON.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let project_name_segment = crate::path::segment(&self.project_name);
+        if project_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name",
+                value: self.project_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let preheat_policy_name_segment = crate::path::segment(&self.preheat_policy_name);
+        if preheat_policy_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "preheat_policy_name",
+                value: self.preheat_policy_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let execution_id_segment = self.execution_id.to_string();
         let mut request = crate::Request::new(
             "StopExecution",
@@ -1756,9 +1957,18 @@ impl<C> UpdateInstance<C> {
     ///
     /// # Errors
     ///
-    /// Returns [`crate::Error::Encode`] when the body cannot be serialized as JSON.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds, and [`crate::Error::Encode`] when the body cannot be
+    /// serialized as JSON.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let preheat_instance_name_segment = crate::path::segment(&self.preheat_instance_name);
+        if preheat_instance_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "preheat_instance_name",
+                value: self.preheat_instance_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let mut request = crate::Request::new(
             "UpdateInstance",
             http::Method::PUT,
@@ -1845,10 +2055,26 @@ impl<C> UpdatePolicy<C> {
     ///
     /// # Errors
     ///
-    /// Returns [`crate::Error::Encode`] when the body cannot be serialized as JSON.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds, and [`crate::Error::Encode`] when the body cannot be
+    /// serialized as JSON.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let project_name_segment = crate::path::segment(&self.project_name);
+        if project_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name",
+                value: self.project_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let preheat_policy_name_segment = crate::path::segment(&self.preheat_policy_name);
+        if preheat_policy_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "preheat_policy_name",
+                value: self.preheat_policy_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let mut request = crate::Request::new(
             "UpdatePolicy",
             http::Method::PUT,

@@ -115,9 +115,17 @@ impl<C> DeleteProject<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let project_name_or_id_segment = self.project_name_or_id.path_segment();
+        if project_name_or_id_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name_or_id",
+                value: self.project_name_or_id.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let mut request = crate::Request::new(
             "deleteProject",
             http::Method::DELETE,
@@ -226,9 +234,26 @@ impl<C> GetLogExts<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
+        if let Some(value) = self.page_size
+            && value > 100
+        {
+            return Err(crate::Error::InvalidArgument {
+                name: "page_size",
+                value: value.to_string(),
+                rule: "must be at most 100",
+            });
+        }
         let project_name_segment = crate::path::segment(&self.project_name);
+        if project_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name",
+                value: self.project_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let mut request = crate::Request::new(
             "getLogExts",
             http::Method::GET,
@@ -373,9 +398,26 @@ impl<C> GetLogs<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
+        if let Some(value) = self.page_size
+            && value > 100
+        {
+            return Err(crate::Error::InvalidArgument {
+                name: "page_size",
+                value: value.to_string(),
+                rule: "must be at most 100",
+            });
+        }
         let project_name_segment = crate::path::segment(&self.project_name);
+        if project_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name",
+                value: self.project_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let mut request = crate::Request::new(
             "getLogs",
             http::Method::GET,
@@ -487,9 +529,17 @@ impl<C> GetProject<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let project_name_or_id_segment = self.project_name_or_id.path_segment();
+        if project_name_or_id_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name_or_id",
+                value: self.project_name_or_id.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let mut request = crate::Request::new(
             "getProject",
             http::Method::GET,
@@ -563,9 +613,17 @@ impl<C> GetProjectDeletable<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let project_name_or_id_segment = self.project_name_or_id.path_segment();
+        if project_name_or_id_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name_or_id",
+                value: self.project_name_or_id.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let mut request = crate::Request::new(
             "getProjectDeletable",
             http::Method::GET,
@@ -642,9 +700,17 @@ impl<C> GetProjectSummary<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let project_name_or_id_segment = self.project_name_or_id.path_segment();
+        if project_name_or_id_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name_or_id",
+                value: self.project_name_or_id.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let mut request = crate::Request::new(
             "getProjectSummary",
             http::Method::GET,
@@ -721,9 +787,17 @@ impl<C> GetScannerOfProject<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let project_name_or_id_segment = self.project_name_or_id.path_segment();
+        if project_name_or_id_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name_or_id",
+                value: self.project_name_or_id.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let mut request = crate::Request::new(
             "getScannerOfProject",
             http::Method::GET,
@@ -800,7 +874,8 @@ impl<C> HeadProject<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Never fails: the operation has no body and no checked parameter. The `Result` matches
+    /// the other operations.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let mut request = crate::Request::new(
             "headProject",
@@ -968,9 +1043,26 @@ impl<C> ListArtifactsOfProject<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
+        if let Some(value) = self.page_size
+            && value > 100
+        {
+            return Err(crate::Error::InvalidArgument {
+                name: "page_size",
+                value: value.to_string(),
+                rule: "must be at most 100",
+            });
+        }
         let project_name_or_id_segment = self.project_name_or_id.path_segment();
+        if project_name_or_id_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name_or_id",
+                value: self.project_name_or_id.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let mut request = crate::Request::new(
             "listArtifactsOfProject",
             http::Method::GET,
@@ -1191,8 +1283,18 @@ impl<C> ListProjects<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
+        if let Some(value) = self.page_size
+            && value > 100
+        {
+            return Err(crate::Error::InvalidArgument {
+                name: "page_size",
+                value: value.to_string(),
+                rule: "must be at most 100",
+            });
+        }
         let mut request = crate::Request::new(
             "listProjects",
             http::Method::GET,
@@ -1351,9 +1453,26 @@ impl<C> ListScannerCandidatesOfProject<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
+        if let Some(value) = self.page_size
+            && value > 100
+        {
+            return Err(crate::Error::InvalidArgument {
+                name: "page_size",
+                value: value.to_string(),
+                rule: "must be at most 100",
+            });
+        }
         let project_name_or_id_segment = self.project_name_or_id.path_segment();
+        if project_name_or_id_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name_or_id",
+                value: self.project_name_or_id.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let mut request = crate::Request::new(
             "listScannerCandidatesOfProject",
             http::Method::GET,
@@ -1486,9 +1605,18 @@ impl<C> SetScannerOfProject<C> {
     ///
     /// # Errors
     ///
-    /// Returns [`crate::Error::Encode`] when the body cannot be serialized as JSON.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds, and [`crate::Error::Encode`] when the body cannot be
+    /// serialized as JSON.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let project_name_or_id_segment = self.project_name_or_id.path_segment();
+        if project_name_or_id_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name_or_id",
+                value: self.project_name_or_id.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let mut request = crate::Request::new(
             "setScannerOfProject",
             http::Method::PUT,
@@ -1577,9 +1705,18 @@ impl<C> UpdateProject<C> {
     ///
     /// # Errors
     ///
-    /// Returns [`crate::Error::Encode`] when the body cannot be serialized as JSON.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds, and [`crate::Error::Encode`] when the body cannot be
+    /// serialized as JSON.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let project_name_or_id_segment = self.project_name_or_id.path_segment();
+        if project_name_or_id_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name_or_id",
+                value: self.project_name_or_id.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let mut request = crate::Request::new(
             "updateProject",
             http::Method::PUT,

@@ -39,9 +39,18 @@ impl<C> AddProjectMetadatas<C> {
     ///
     /// # Errors
     ///
-    /// Returns [`crate::Error::Encode`] when the body cannot be serialized as JSON.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds, and [`crate::Error::Encode`] when the body cannot be
+    /// serialized as JSON.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let project_name_or_id_segment = self.project_name_or_id.path_segment();
+        if project_name_or_id_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name_or_id",
+                value: self.project_name_or_id.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let mut request = crate::Request::new(
             "addProjectMetadatas",
             http::Method::POST,
@@ -127,10 +136,25 @@ impl<C> DeleteProjectMetadata<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let project_name_or_id_segment = self.project_name_or_id.path_segment();
+        if project_name_or_id_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name_or_id",
+                value: self.project_name_or_id.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let meta_name_segment = crate::path::segment(&self.meta_name);
+        if meta_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "meta_name",
+                value: self.meta_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let mut request = crate::Request::new(
             "deleteProjectMetadata",
             http::Method::DELETE,
@@ -218,10 +242,25 @@ impl<C> GetProjectMetadata<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let project_name_or_id_segment = self.project_name_or_id.path_segment();
+        if project_name_or_id_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name_or_id",
+                value: self.project_name_or_id.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let meta_name_segment = crate::path::segment(&self.meta_name);
+        if meta_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "meta_name",
+                value: self.meta_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let mut request = crate::Request::new(
             "getProjectMetadata",
             http::Method::GET,
@@ -300,9 +339,17 @@ impl<C> ListProjectMetadatas<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let project_name_or_id_segment = self.project_name_or_id.path_segment();
+        if project_name_or_id_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name_or_id",
+                value: self.project_name_or_id.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let mut request = crate::Request::new(
             "listProjectMetadatas",
             http::Method::GET,
@@ -392,10 +439,26 @@ impl<C> UpdateProjectMetadata<C> {
     ///
     /// # Errors
     ///
-    /// Returns [`crate::Error::Encode`] when the body cannot be serialized as JSON.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds, and [`crate::Error::Encode`] when the body cannot be
+    /// serialized as JSON.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let project_name_or_id_segment = self.project_name_or_id.path_segment();
+        if project_name_or_id_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name_or_id",
+                value: self.project_name_or_id.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let meta_name_segment = crate::path::segment(&self.meta_name);
+        if meta_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "meta_name",
+                value: self.meta_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let mut request = crate::Request::new(
             "updateProjectMetadata",
             http::Method::PUT,

@@ -98,7 +98,8 @@ impl<C> DeleteReplicationPolicy<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Never fails: the operation has no body and no checked parameter. The `Result` matches
+    /// the other operations.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let id_segment = self.id.to_string();
         Ok(crate::Request::new(
@@ -164,7 +165,8 @@ impl<C> GetReplicationExecution<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Never fails: the operation has no body and no checked parameter. The `Result` matches
+    /// the other operations.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let id_segment = self.id.to_string();
         Ok(crate::Request::new(
@@ -237,7 +239,8 @@ impl<C> GetReplicationLog<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Never fails: the operation has no body and no checked parameter. The `Result` matches
+    /// the other operations.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let id_segment = self.id.to_string();
         let task_id_segment = self.task_id.to_string();
@@ -307,7 +310,8 @@ impl<C> GetReplicationPolicy<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Never fails: the operation has no body and no checked parameter. The `Result` matches
+    /// the other operations.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let id_segment = self.id.to_string();
         Ok(crate::Request::new(
@@ -422,8 +426,18 @@ impl<C> ListReplicationExecutions<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
+        if let Some(value) = self.page_size
+            && value > 100
+        {
+            return Err(crate::Error::InvalidArgument {
+                name: "page_size",
+                value: value.to_string(),
+                rule: "must be at most 100",
+            });
+        }
         let mut request = crate::Request::new(
             "listReplicationExecutions",
             http::Method::GET,
@@ -583,8 +597,18 @@ impl<C> ListReplicationPolicies<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
+        if let Some(value) = self.page_size
+            && value > 100
+        {
+            return Err(crate::Error::InvalidArgument {
+                name: "page_size",
+                value: value.to_string(),
+                rule: "must be at most 100",
+            });
+        }
         let mut request = crate::Request::new(
             "listReplicationPolicies",
             http::Method::GET,
@@ -740,8 +764,18 @@ impl<C> ListReplicationTasks<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
+        if let Some(value) = self.page_size
+            && value > 100
+        {
+            return Err(crate::Error::InvalidArgument {
+                name: "page_size",
+                value: value.to_string(),
+                rule: "must be at most 100",
+            });
+        }
         let id_segment = self.id.to_string();
         let mut request = crate::Request::new(
             "listReplicationTasks",
@@ -929,7 +963,8 @@ impl<C> StopReplication<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Never fails: the operation has no body and no checked parameter. The `Result` matches
+    /// the other operations.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let id_segment = self.id.to_string();
         Ok(crate::Request::new(

@@ -33,11 +33,26 @@ impl<C> DeleteRepository<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let project_name_segment = crate::path::segment(&self.project_name);
+        if project_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name",
+                value: self.project_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let repository_name_segment =
             crate::path::repository_segment(&self.project_name, &self.repository_name);
+        if repository_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "repository_name",
+                value: self.repository_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         Ok(crate::Request::new(
             "deleteRepository",
             http::Method::DELETE,
@@ -111,11 +126,26 @@ impl<C> GetRepository<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let project_name_segment = crate::path::segment(&self.project_name);
+        if project_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name",
+                value: self.project_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let repository_name_segment =
             crate::path::repository_segment(&self.project_name, &self.repository_name);
+        if repository_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "repository_name",
+                value: self.repository_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         Ok(crate::Request::new(
             "getRepository",
             http::Method::GET,
@@ -217,8 +247,18 @@ impl<C> ListAllRepositories<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
+        if let Some(value) = self.page_size
+            && value > 100
+        {
+            return Err(crate::Error::InvalidArgument {
+                name: "page_size",
+                value: value.to_string(),
+                rule: "must be at most 100",
+            });
+        }
         let mut request = crate::Request::new(
             "listAllRepositories",
             http::Method::GET,
@@ -361,9 +401,26 @@ impl<C> ListRepositories<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
+        if let Some(value) = self.page_size
+            && value > 100
+        {
+            return Err(crate::Error::InvalidArgument {
+                name: "page_size",
+                value: value.to_string(),
+                rule: "must be at most 100",
+            });
+        }
         let project_name_segment = crate::path::segment(&self.project_name);
+        if project_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name",
+                value: self.project_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let mut request = crate::Request::new(
             "listRepositories",
             http::Method::GET,
@@ -488,11 +545,27 @@ impl<C> UpdateRepository<C> {
     ///
     /// # Errors
     ///
-    /// Returns [`crate::Error::Encode`] when the body cannot be serialized as JSON.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds, and [`crate::Error::Encode`] when the body cannot be
+    /// serialized as JSON.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let project_name_segment = crate::path::segment(&self.project_name);
+        if project_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name",
+                value: self.project_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let repository_name_segment =
             crate::path::repository_segment(&self.project_name, &self.repository_name);
+        if repository_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "repository_name",
+                value: self.repository_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let mut request = crate::Request::new(
             "updateRepository",
             http::Method::PUT,

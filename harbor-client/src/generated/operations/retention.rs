@@ -98,7 +98,8 @@ impl<C> DeleteRetention<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Never fails: the operation has no body and no checked parameter. The `Result` matches
+    /// the other operations.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let id_segment = self.id.to_string();
         Ok(crate::Request::new(
@@ -163,7 +164,8 @@ impl<C> GetRentenitionMetadata<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Never fails: the operation has no body and no checked parameter. The `Result` matches
+    /// the other operations.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         Ok(crate::Request::new(
             "getRentenitionMetadata",
@@ -227,7 +229,8 @@ impl<C> GetRetention<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Never fails: the operation has no body and no checked parameter. The `Result` matches
+    /// the other operations.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let id_segment = self.id.to_string();
         Ok(crate::Request::new(
@@ -300,7 +303,8 @@ impl<C> GetRetentionTaskLog<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Never fails: the operation has no body and no checked parameter. The `Result` matches
+    /// the other operations.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let id_segment = self.id.to_string();
         let eid_segment = self.eid.to_string();
@@ -391,7 +395,8 @@ impl<C> ListRetentionExecutions<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Never fails: the operation has no body and no checked parameter. The `Result` matches
+    /// the other operations.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let id_segment = self.id.to_string();
         let mut request = crate::Request::new(
@@ -516,7 +521,8 @@ impl<C> ListRetentionTasks<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Never fails: the operation has no body and no checked parameter. The `Result` matches
+    /// the other operations.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let id_segment = self.id.to_string();
         let eid_segment = self.eid.to_string();

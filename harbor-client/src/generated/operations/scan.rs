@@ -54,13 +54,42 @@ impl<C> GetReportLog<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let project_name_segment = crate::path::segment(&self.project_name);
+        if project_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name",
+                value: self.project_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let repository_name_segment =
             crate::path::repository_segment(&self.project_name, &self.repository_name);
+        if repository_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "repository_name",
+                value: self.repository_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let reference_segment = crate::path::segment(&self.reference);
+        if reference_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "reference",
+                value: self.reference.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let report_id_segment = crate::path::segment(&self.report_id);
+        if report_id_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "report_id",
+                value: self.report_id.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let mut request = crate::Request::new(
             "getReportLog",
             http::Method::GET,
@@ -172,12 +201,35 @@ impl<C> ScanArtifact<C> {
     ///
     /// # Errors
     ///
-    /// Returns [`crate::Error::Encode`] when the body cannot be serialized as JSON.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds, and [`crate::Error::Encode`] when the body cannot be
+    /// serialized as JSON.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let project_name_segment = crate::path::segment(&self.project_name);
+        if project_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name",
+                value: self.project_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let repository_name_segment =
             crate::path::repository_segment(&self.project_name, &self.repository_name);
+        if repository_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "repository_name",
+                value: self.repository_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let reference_segment = crate::path::segment(&self.reference);
+        if reference_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "reference",
+                value: self.reference.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let mut request = crate::Request::new(
             "scanArtifact",
             http::Method::POST,
@@ -286,12 +338,35 @@ impl<C> StopScanArtifact<C> {
     ///
     /// # Errors
     ///
-    /// Returns [`crate::Error::Encode`] when the body cannot be serialized as JSON.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds, and [`crate::Error::Encode`] when the body cannot be
+    /// serialized as JSON.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let project_name_segment = crate::path::segment(&self.project_name);
+        if project_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name",
+                value: self.project_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let repository_name_segment =
             crate::path::repository_segment(&self.project_name, &self.repository_name);
+        if repository_name_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "repository_name",
+                value: self.repository_name.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let reference_segment = crate::path::segment(&self.reference);
+        if reference_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "reference",
+                value: self.reference.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let mut request = crate::Request::new(
             "stopScanArtifact",
             http::Method::POST,

@@ -39,7 +39,8 @@ impl<C> DownloadScanData<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Never fails: the operation has no body and no checked parameter. The `Result` matches
+    /// the other operations.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let execution_id_segment = self.execution_id.to_string();
         let mut request = crate::Request::new(
@@ -201,7 +202,8 @@ impl<C> GetScanDataExportExecution<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Never fails: the operation has no body and no checked parameter. The `Result` matches
+    /// the other operations.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let execution_id_segment = self.execution_id.to_string();
         Ok(crate::Request::new(
@@ -268,7 +270,8 @@ impl<C> GetScanDataExportExecutionList<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Never fails: the operation has no body and no checked parameter. The `Result` matches
+    /// the other operations.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         Ok(crate::Request::new(
             "getScanDataExportExecutionList",

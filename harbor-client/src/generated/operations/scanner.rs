@@ -107,9 +107,17 @@ impl<C> DeleteScanner<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let registration_id_segment = crate::path::segment(&self.registration_id);
+        if registration_id_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "registration_id",
+                value: self.registration_id.to_string(),
+                rule: "must not be empty",
+            });
+        }
         Ok(crate::Request::new(
             "deleteScanner",
             http::Method::DELETE,
@@ -176,9 +184,17 @@ impl<C> GetScanner<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let registration_id_segment = crate::path::segment(&self.registration_id);
+        if registration_id_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "registration_id",
+                value: self.registration_id.to_string(),
+                rule: "must not be empty",
+            });
+        }
         Ok(crate::Request::new(
             "getScanner",
             http::Method::GET,
@@ -245,9 +261,17 @@ impl<C> GetScannerMetadata<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let registration_id_segment = crate::path::segment(&self.registration_id);
+        if registration_id_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "registration_id",
+                value: self.registration_id.to_string(),
+                rule: "must not be empty",
+            });
+        }
         Ok(crate::Request::new(
             "getScannerMetadata",
             http::Method::GET,
@@ -346,8 +370,18 @@ impl<C> ListScanners<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
+        if let Some(value) = self.page_size
+            && value > 100
+        {
+            return Err(crate::Error::InvalidArgument {
+                name: "page_size",
+                value: value.to_string(),
+                rule: "must be at most 100",
+            });
+        }
         let mut request = crate::Request::new(
             "listScanners",
             http::Method::GET,
@@ -541,9 +575,18 @@ impl<C> SetScannerAsDefault<C> {
     ///
     /// # Errors
     ///
-    /// Returns [`crate::Error::Encode`] when the body cannot be serialized as JSON.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds, and [`crate::Error::Encode`] when the body cannot be
+    /// serialized as JSON.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let registration_id_segment = crate::path::segment(&self.registration_id);
+        if registration_id_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "registration_id",
+                value: self.registration_id.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let mut request = crate::Request::new(
             "setScannerAsDefault",
             http::Method::PATCH,
@@ -626,9 +669,18 @@ impl<C> UpdateScanner<C> {
     ///
     /// # Errors
     ///
-    /// Returns [`crate::Error::Encode`] when the body cannot be serialized as JSON.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds, and [`crate::Error::Encode`] when the body cannot be
+    /// serialized as JSON.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let registration_id_segment = crate::path::segment(&self.registration_id);
+        if registration_id_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "registration_id",
+                value: self.registration_id.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let mut request = crate::Request::new(
             "updateScanner",
             http::Method::PUT,

@@ -28,9 +28,17 @@ impl<C> GetSchedulePaused<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let job_type_segment = crate::path::segment(&self.job_type);
+        if job_type_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "job_type",
+                value: self.job_type.to_string(),
+                rule: "must not be empty",
+            });
+        }
         Ok(crate::Request::new(
             "getSchedulePaused",
             http::Method::GET,
@@ -111,8 +119,18 @@ impl<C> ListSchedules<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
+        if let Some(value) = self.page_size
+            && value > 100
+        {
+            return Err(crate::Error::InvalidArgument {
+                name: "page_size",
+                value: value.to_string(),
+                rule: "must be at most 100",
+            });
+        }
         let mut request = crate::Request::new(
             "listSchedules",
             http::Method::GET,

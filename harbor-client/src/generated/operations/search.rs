@@ -28,7 +28,8 @@ impl<C> Search<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Never fails: the operation has no body and no checked parameter. The `Result` matches
+    /// the other operations.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let mut request =
             crate::Request::new("search", http::Method::GET, "/search", "/search".to_owned());

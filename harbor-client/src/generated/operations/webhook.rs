@@ -40,9 +40,18 @@ impl<C> CreateWebhookPolicyOfProject<C> {
     ///
     /// # Errors
     ///
-    /// Returns [`crate::Error::Encode`] when the body cannot be serialized as JSON.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds, and [`crate::Error::Encode`] when the body cannot be
+    /// serialized as JSON.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let project_name_or_id_segment = self.project_name_or_id.path_segment();
+        if project_name_or_id_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name_or_id",
+                value: self.project_name_or_id.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let mut request = crate::Request::new(
             "CreateWebhookPolicyOfProject",
             http::Method::POST,
@@ -128,9 +137,17 @@ impl<C> DeleteWebhookPolicyOfProject<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let project_name_or_id_segment = self.project_name_or_id.path_segment();
+        if project_name_or_id_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name_or_id",
+                value: self.project_name_or_id.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let webhook_policy_id_segment = self.webhook_policy_id.to_string();
         let mut request = crate::Request::new(
             "DeleteWebhookPolicyOfProject",
@@ -239,9 +256,17 @@ impl<C> GetLogsOfWebhookTask<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let project_name_or_id_segment = self.project_name_or_id.path_segment();
+        if project_name_or_id_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name_or_id",
+                value: self.project_name_or_id.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let webhook_policy_id_segment = self.webhook_policy_id.to_string();
         let execution_id_segment = self.execution_id.to_string();
         let task_id_segment = self.task_id.to_string();
@@ -336,9 +361,17 @@ impl<C> GetSupportedEventTypes<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let project_name_or_id_segment = self.project_name_or_id.path_segment();
+        if project_name_or_id_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name_or_id",
+                value: self.project_name_or_id.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let mut request = crate::Request::new(
             "GetSupportedEventTypes",
             http::Method::GET,
@@ -423,9 +456,17 @@ impl<C> GetWebhookPolicyOfProject<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let project_name_or_id_segment = self.project_name_or_id.path_segment();
+        if project_name_or_id_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name_or_id",
+                value: self.project_name_or_id.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let webhook_policy_id_segment = self.webhook_policy_id.to_string();
         let mut request = crate::Request::new(
             "GetWebhookPolicyOfProject",
@@ -511,9 +552,17 @@ impl<C> LastTrigger<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let project_name_or_id_segment = self.project_name_or_id.path_segment();
+        if project_name_or_id_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name_or_id",
+                value: self.project_name_or_id.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let mut request = crate::Request::new(
             "LastTrigger",
             http::Method::GET,
@@ -629,9 +678,26 @@ impl<C> ListExecutionsOfWebhookPolicy<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
+        if let Some(value) = self.page_size
+            && value > 100
+        {
+            return Err(crate::Error::InvalidArgument {
+                name: "page_size",
+                value: value.to_string(),
+                rule: "must be at most 100",
+            });
+        }
         let project_name_or_id_segment = self.project_name_or_id.path_segment();
+        if project_name_or_id_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name_or_id",
+                value: self.project_name_or_id.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let webhook_policy_id_segment = self.webhook_policy_id.to_string();
         let mut request = crate::Request::new(
             "ListExecutionsOfWebhookPolicy",
@@ -813,9 +879,26 @@ impl<C> ListTasksOfWebhookExecution<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
+        if let Some(value) = self.page_size
+            && value > 100
+        {
+            return Err(crate::Error::InvalidArgument {
+                name: "page_size",
+                value: value.to_string(),
+                rule: "must be at most 100",
+            });
+        }
         let project_name_or_id_segment = self.project_name_or_id.path_segment();
+        if project_name_or_id_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name_or_id",
+                value: self.project_name_or_id.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let webhook_policy_id_segment = self.webhook_policy_id.to_string();
         let execution_id_segment = self.execution_id.to_string();
         let mut request = crate::Request::new(
@@ -981,9 +1064,26 @@ impl<C> ListWebhookPoliciesOfProject<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
+        if let Some(value) = self.page_size
+            && value > 100
+        {
+            return Err(crate::Error::InvalidArgument {
+                name: "page_size",
+                value: value.to_string(),
+                rule: "must be at most 100",
+            });
+        }
         let project_name_or_id_segment = self.project_name_or_id.path_segment();
+        if project_name_or_id_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name_or_id",
+                value: self.project_name_or_id.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let mut request = crate::Request::new(
             "ListWebhookPoliciesOfProject",
             http::Method::GET,
@@ -1120,9 +1220,18 @@ impl<C> UpdateWebhookPolicyOfProject<C> {
     ///
     /// # Errors
     ///
-    /// Returns [`crate::Error::Encode`] when the body cannot be serialized as JSON.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds, and [`crate::Error::Encode`] when the body cannot be
+    /// serialized as JSON.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
         let project_name_or_id_segment = self.project_name_or_id.path_segment();
+        if project_name_or_id_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name_or_id",
+                value: self.project_name_or_id.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let webhook_policy_id_segment = self.webhook_policy_id.to_string();
         let mut request = crate::Request::new(
             "UpdateWebhookPolicyOfProject",

@@ -73,9 +73,26 @@ impl<C> ListWebhookJobs<C> {
     ///
     /// # Errors
     ///
-    /// Never fails: the operation has no body. The `Result` matches the other operations.
+    /// Returns [`crate::Error::InvalidArgument`] when a path parameter is empty or a number is
+    /// outside the swagger's bounds.
     pub fn build(&self) -> Result<crate::Request, crate::Error> {
+        if let Some(value) = self.page_size
+            && value > 100
+        {
+            return Err(crate::Error::InvalidArgument {
+                name: "page_size",
+                value: value.to_string(),
+                rule: "must be at most 100",
+            });
+        }
         let project_name_or_id_segment = self.project_name_or_id.path_segment();
+        if project_name_or_id_segment.is_empty() {
+            return Err(crate::Error::InvalidArgument {
+                name: "project_name_or_id",
+                value: self.project_name_or_id.to_string(),
+                rule: "must not be empty",
+            });
+        }
         let mut request = crate::Request::new(
             "ListWebhookJobs",
             http::Method::GET,
