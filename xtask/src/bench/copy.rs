@@ -17,9 +17,9 @@ const LAYER_MIB: u32 = 100;
 /// Size of the single layer of the memory check image.
 const LARGE_LAYER_MIB: u32 = 1024;
 
-/// skopeo's blob-info cache files (containers/image: boltdb up to v5.27, SQLite later), for
-/// root and for other users. Cleared before each skopeo run, because with the cache skopeo
-/// mounts from a repository it copied to before.
+/// skopeo's blob-info cache files, for root and for other users: the boltdb file that skopeo
+/// 1.9.3 writes, and the SQLite file in case a newer skopeo writes that instead. Deleted before
+/// each skopeo run, because with the cache skopeo mounts from a repository it copied to before.
 fn skopeo_cache_files() -> Vec<PathBuf> {
     let mut dirs = vec![PathBuf::from("/var/lib/containers/cache")];
     if let Some(home) = std::env::var_os("HOME") {
@@ -49,6 +49,8 @@ pub(crate) fn run(out: &Path) -> anyhow::Result<()> {
     let source = Registry::start(&scratch.join("source"), &Auth::None)?;
     let destination = Registry::start(&scratch.join("destination"), &Auth::None)?;
 
+    // Other processes on the machine share the cores, so the load is part of the result.
+    let load_before = load_average();
     eprintln!("xtask bench copy: seeding {LAYERS} x {LAYER_MIB} MiB random layers");
     measure(
         &binaries.copy,
@@ -164,7 +166,7 @@ pub(crate) fn run(out: &Path) -> anyhow::Result<()> {
         ],
     )?;
 
-    let report = render(
+    let mut report = render(
         &ours,
         &skopeo,
         &floor,
@@ -172,9 +174,25 @@ pub(crate) fn run(out: &Path) -> anyhow::Result<()> {
         &large_ours,
         &large_floor,
     );
+    report.push_str(&format!(
+        "\nLoad average (1, 5, 15 min) before the runs: {load_before}; after: {}.\n",
+        load_average()
+    ));
     println!("{report}");
     std::fs::write(out.join("copy.md"), &report)?;
     Ok(())
+}
+
+/// Returns the first three fields of `/proc/loadavg`.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|text| {
+            text.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_else(|_| "unknown".to_owned())
 }
 
 fn host(url: &str) -> &str {
