@@ -156,6 +156,7 @@ fn render_struct(out: &mut String, plan: &OperationPlan) {
         plan.method_name
     );
     out.push_str("#[derive(Debug, Clone)]\n");
+    out.push_str("#[must_use = \"a request does nothing until it is built or sent\"]\n");
     let _ = writeln!(out, "pub struct {name}<C = crate::Client> {{");
     out.push_str("client: C,\n");
     for param in &plan.params {

@@ -5,6 +5,7 @@
 ///
 /// Create it with [`crate::Client::add_label`] to send it, or with [`AddLabel::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct AddLabel<C = crate::Client> {
     client: C,
     project_name: String,
@@ -142,6 +143,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::copy_artifact`] to send it, or with [`CopyArtifact::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct CopyArtifact<C = crate::Client> {
     client: C,
     project_name: String,
@@ -252,6 +254,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::create_tag`] to send it, or with [`CreateTag::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct CreateTag<C = crate::Client> {
     client: C,
     project_name: String,
@@ -389,6 +392,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::delete_artifact`] to send it, or with [`DeleteArtifact::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct DeleteArtifact<C = crate::Client> {
     client: C,
     project_name: String,
@@ -515,6 +519,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::delete_tag`] to send it, or with [`DeleteTag::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct DeleteTag<C = crate::Client> {
     client: C,
     project_name: String,
@@ -657,6 +662,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::get_addition`] to send it, or with [`GetAddition::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetAddition<C = crate::Client> {
     client: C,
     project_name: String,
@@ -865,6 +871,7 @@ impl<'de> serde::Deserialize<'de> for GetAdditionAddition {
 ///
 /// Create it with [`crate::Client::get_artifact`] to send it, or with [`GetArtifact::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetArtifact<C = crate::Client> {
     client: C,
     project_name: String,
@@ -1125,6 +1132,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::get_vulnerabilities_addition`] to send it, or with [`GetVulnerabilitiesAddition::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetVulnerabilitiesAddition<C = crate::Client> {
     client: C,
     project_name: String,
@@ -1262,6 +1270,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::list_accessories`] to send it, or with [`ListAccessories::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct ListAccessories<C = crate::Client> {
     client: C,
     project_name: String,
@@ -1474,6 +1483,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::list_artifacts`] to send it, or with [`ListArtifacts::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct ListArtifacts<C = crate::Client> {
     client: C,
     project_name: String,
@@ -1743,6 +1753,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::list_tags`] to send it, or with [`ListTags::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct ListTags<C = crate::Client> {
     client: C,
     project_name: String,
@@ -1967,6 +1978,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::remove_label`] to send it, or with [`RemoveLabel::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct RemoveLabel<C = crate::Client> {
     client: C,
     project_name: String,

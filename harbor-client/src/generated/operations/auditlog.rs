@@ -5,6 +5,7 @@
 ///
 /// Create it with [`crate::Client::list_audit_log_event_types`] to send it, or with [`ListAuditLogEventTypes::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct ListAuditLogEventTypes<C = crate::Client> {
     client: C,
 }
@@ -71,6 +72,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::list_audit_log_exts`] to send it, or with [`ListAuditLogExts::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct ListAuditLogExts<C = crate::Client> {
     client: C,
     q: Option<crate::query::Query>,
@@ -224,6 +226,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::list_audit_logs`] to send it, or with [`ListAuditLogs::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct ListAuditLogs<C = crate::Client> {
     client: C,
     q: Option<crate::query::Query>,

@@ -5,6 +5,7 @@
 ///
 /// Create it with [`crate::Client::get_configurations`] to send it, or with [`GetConfigurations::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetConfigurations<C = crate::Client> {
     client: C,
 }
@@ -71,6 +72,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::get_internalconfig`] to send it, or with [`GetInternalconfig::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetInternalconfig<C = crate::Client> {
     client: C,
 }
@@ -137,6 +139,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::update_configurations`] to send it, or with [`UpdateConfigurations::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct UpdateConfigurations<C = crate::Client> {
     client: C,
     configurations: crate::generated::models::Configurations,

@@ -5,6 +5,7 @@
 ///
 /// Create it with [`crate::Client::create_gc_schedule`] to send it, or with [`CreateGCSchedule::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct CreateGCSchedule<C = crate::Client> {
     client: C,
     schedule: crate::generated::models::Schedule,
@@ -75,6 +76,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::get_gc`] to send it, or with [`GetGC::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetGC<C = crate::Client> {
     client: C,
     gc_id: i64,
@@ -142,6 +144,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::get_gc_history`] to send it, or with [`GetGCHistory::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetGCHistory<C = crate::Client> {
     client: C,
     q: Option<crate::query::Query>,
@@ -294,6 +297,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::get_gc_log`] to send it, or with [`GetGCLog::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetGCLog<C = crate::Client> {
     client: C,
     gc_id: i64,
@@ -363,6 +367,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::get_gc_schedule`] to send it, or with [`GetGCSchedule::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetGCSchedule<C = crate::Client> {
     client: C,
 }
@@ -427,6 +432,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::stop_gc`] to send it, or with [`StopGC::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct StopGC<C = crate::Client> {
     client: C,
     gc_id: i64,
@@ -494,6 +500,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::update_gc_schedule`] to send it, or with [`UpdateGCSchedule::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct UpdateGCSchedule<C = crate::Client> {
     client: C,
     schedule: crate::generated::models::Schedule,

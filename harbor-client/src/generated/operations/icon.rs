@@ -5,6 +5,7 @@
 ///
 /// Create it with [`crate::Client::get_icon`] to send it, or with [`GetIcon::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetIcon<C = crate::Client> {
     client: C,
     digest: String,

@@ -5,6 +5,7 @@
 ///
 /// Create it with [`crate::Client::create_immu_rule`] to send it, or with [`CreateImmuRule::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct CreateImmuRule<C = crate::Client> {
     client: C,
     project_name_or_id: crate::ProjectRef,
@@ -105,6 +106,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::delete_immu_rule`] to send it, or with [`DeleteImmuRule::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct DeleteImmuRule<C = crate::Client> {
     client: C,
     project_name_or_id: crate::ProjectRef,
@@ -203,6 +205,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::list_immu_rules`] to send it, or with [`ListImmuRules::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct ListImmuRules<C = crate::Client> {
     client: C,
     project_name_or_id: crate::ProjectRef,
@@ -376,6 +379,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::update_immu_rule`] to send it, or with [`UpdateImmuRule::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct UpdateImmuRule<C = crate::Client> {
     client: C,
     project_name_or_id: crate::ProjectRef,

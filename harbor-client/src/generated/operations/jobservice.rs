@@ -5,6 +5,7 @@
 ///
 /// Create it with [`crate::Client::action_get_job_log`] to send it, or with [`ActionGetJobLog::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct ActionGetJobLog<C = crate::Client> {
     client: C,
     job_id: String,
@@ -81,6 +82,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::action_pending_jobs`] to send it, or with [`ActionPendingJobs::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct ActionPendingJobs<C = crate::Client> {
     client: C,
     job_type: String,
@@ -175,6 +177,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::get_worker_pools`] to send it, or with [`GetWorkerPools::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetWorkerPools<C = crate::Client> {
     client: C,
 }
@@ -239,6 +242,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::get_workers`] to send it, or with [`GetWorkers::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetWorkers<C = crate::Client> {
     client: C,
     pool_id: String,
@@ -313,6 +317,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::list_job_queues`] to send it, or with [`ListJobQueues::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct ListJobQueues<C = crate::Client> {
     client: C,
 }
@@ -377,6 +382,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::stop_running_job`] to send it, or with [`StopRunningJob::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct StopRunningJob<C = crate::Client> {
     client: C,
     job_id: String,

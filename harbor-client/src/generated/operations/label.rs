@@ -5,6 +5,7 @@
 ///
 /// Create it with [`crate::Client::create_label`] to send it, or with [`CreateLabel::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct CreateLabel<C = crate::Client> {
     client: C,
     label: crate::generated::models::Label,
@@ -72,6 +73,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::delete_label`] to send it, or with [`DeleteLabel::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct DeleteLabel<C = crate::Client> {
     client: C,
     label_id: i64,
@@ -139,6 +141,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::get_label_by_id`] to send it, or with [`GetLabelByID::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetLabelByID<C = crate::Client> {
     client: C,
     label_id: i64,
@@ -206,6 +209,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::list_labels`] to send it, or with [`ListLabels::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct ListLabels<C = crate::Client> {
     client: C,
     q: Option<crate::query::Query>,
@@ -392,6 +396,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::update_label`] to send it, or with [`UpdateLabel::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct UpdateLabel<C = crate::Client> {
     client: C,
     label_id: i64,

@@ -5,6 +5,7 @@
 ///
 /// Create it with [`crate::Client::import_ldap_user`] to send it, or with [`ImportLdapUser::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct ImportLdapUser<C = crate::Client> {
     client: C,
     uid_list: crate::generated::models::LdapImportUsers,
@@ -75,6 +76,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::ping_ldap`] to send it, or with [`PingLdap::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct PingLdap<C = crate::Client> {
     client: C,
     ldapconf: Option<crate::generated::models::LdapConf>,
@@ -153,6 +155,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::search_ldap_group`] to send it, or with [`SearchLdapGroup::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct SearchLdapGroup<C = crate::Client> {
     client: C,
     groupname: Option<String>,
@@ -244,6 +247,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::search_ldap_user`] to send it, or with [`SearchLdapUser::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct SearchLdapUser<C = crate::Client> {
     client: C,
     username: Option<String>,

@@ -5,6 +5,7 @@
 ///
 /// Create it with [`crate::Client::create_project_member`] to send it, or with [`CreateProjectMember::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct CreateProjectMember<C = crate::Client> {
     client: C,
     project_name_or_id: crate::ProjectRef,
@@ -105,6 +106,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::delete_project_member`] to send it, or with [`DeleteProjectMember::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct DeleteProjectMember<C = crate::Client> {
     client: C,
     project_name_or_id: crate::ProjectRef,
@@ -197,6 +199,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::get_project_member`] to send it, or with [`GetProjectMember::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetProjectMember<C = crate::Client> {
     client: C,
     project_name_or_id: crate::ProjectRef,
@@ -289,6 +292,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::list_project_members`] to send it, or with [`ListProjectMembers::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct ListProjectMembers<C = crate::Client> {
     client: C,
     project_name_or_id: crate::ProjectRef,
@@ -450,6 +454,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::update_project_member`] to send it, or with [`UpdateProjectMember::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct UpdateProjectMember<C = crate::Client> {
     client: C,
     project_name_or_id: crate::ProjectRef,

@@ -5,6 +5,7 @@
 ///
 /// Create it with [`crate::Client::ping_oidc`] to send it, or with [`PingOIDC::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct PingOIDC<C = crate::Client> {
     client: C,
     endpoint: PingOIDCEndpoint,

@@ -5,6 +5,7 @@
 ///
 /// Create it with [`crate::Client::get_permissions`] to send it, or with [`GetPermissions::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetPermissions<C = crate::Client> {
     client: C,
 }

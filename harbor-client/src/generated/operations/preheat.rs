@@ -5,6 +5,7 @@
 ///
 /// Create it with [`crate::Client::create_instance`] to send it, or with [`CreateInstance::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct CreateInstance<C = crate::Client> {
     client: C,
     instance: crate::generated::models::Instance,
@@ -72,6 +73,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::create_policy`] to send it, or with [`CreatePolicy::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct CreatePolicy<C = crate::Client> {
     client: C,
     project_name: String,
@@ -166,6 +168,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::delete_instance`] to send it, or with [`DeleteInstance::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct DeleteInstance<C = crate::Client> {
     client: C,
     preheat_instance_name: String,
@@ -243,6 +246,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::delete_policy`] to send it, or with [`DeletePolicy::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct DeletePolicy<C = crate::Client> {
     client: C,
     project_name: String,
@@ -341,6 +345,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::get_execution`] to send it, or with [`GetExecution::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetExecution<C = crate::Client> {
     client: C,
     project_name: String,
@@ -459,6 +464,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::get_instance`] to send it, or with [`GetInstance::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetInstance<C = crate::Client> {
     client: C,
     preheat_instance_name: String,
@@ -536,6 +542,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::get_policy`] to send it, or with [`GetPolicy::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetPolicy<C = crate::Client> {
     client: C,
     project_name: String,
@@ -634,6 +641,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::get_preheat_log`] to send it, or with [`GetPreheatLog::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetPreheatLog<C = crate::Client> {
     client: C,
     project_name: String,
@@ -763,6 +771,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::list_executions`] to send it, or with [`ListExecutions::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct ListExecutions<C = crate::Client> {
     client: C,
     project_name: String,
@@ -947,6 +956,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::list_instances`] to send it, or with [`ListInstances::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct ListInstances<C = crate::Client> {
     client: C,
     page: Option<i64>,
@@ -1099,6 +1109,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::list_policies`] to send it, or with [`ListPolicies::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct ListPolicies<C = crate::Client> {
     client: C,
     project_name: String,
@@ -1263,6 +1274,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::list_providers`] to send it, or with [`ListProviders::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct ListProviders<C = crate::Client> {
     client: C,
 }
@@ -1327,6 +1339,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::list_providers_under_project`] to send it, or with [`ListProvidersUnderProject::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct ListProvidersUnderProject<C = crate::Client> {
     client: C,
     project_name: String,
@@ -1409,6 +1422,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::list_tasks`] to send it, or with [`ListTasks::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct ListTasks<C = crate::Client> {
     client: C,
     project_name: String,
@@ -1611,6 +1625,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::manual_preheat`] to send it, or with [`ManualPreheat::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct ManualPreheat<C = crate::Client> {
     client: C,
     project_name: String,
@@ -1726,6 +1741,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::ping_instances`] to send it, or with [`PingInstances::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct PingInstances<C = crate::Client> {
     client: C,
     instance: crate::generated::models::Instance,
@@ -1793,6 +1809,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::stop_execution`] to send it, or with [`StopExecution::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct StopExecution<C = crate::Client> {
     client: C,
     project_name: String,
@@ -1922,6 +1939,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::update_instance`] to send it, or with [`UpdateInstance::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct UpdateInstance<C = crate::Client> {
     client: C,
     preheat_instance_name: String,
@@ -2016,6 +2034,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::update_policy`] to send it, or with [`UpdatePolicy::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct UpdatePolicy<C = crate::Client> {
     client: C,
     project_name: String,

@@ -5,6 +5,7 @@
 ///
 /// Create it with [`crate::Client::create_project`] to send it, or with [`CreateProject::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct CreateProject<C = crate::Client> {
     client: C,
     resource_name_in_location: Option<bool>,
@@ -89,6 +90,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::delete_project`] to send it, or with [`DeleteProject::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct DeleteProject<C = crate::Client> {
     client: C,
     project_name_or_id: crate::ProjectRef,
@@ -176,6 +178,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::get_log_exts`] to send it, or with [`GetLogExts::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetLogExts<C = crate::Client> {
     client: C,
     project_name: String,
@@ -340,6 +343,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::get_logs`] to send it, or with [`GetLogs::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetLogs<C = crate::Client> {
     client: C,
     project_name: String,
@@ -503,6 +507,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::get_project`] to send it, or with [`GetProject::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetProject<C = crate::Client> {
     client: C,
     project_name_or_id: crate::ProjectRef,
@@ -587,6 +592,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::get_project_deletable`] to send it, or with [`GetProjectDeletable::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetProjectDeletable<C = crate::Client> {
     client: C,
     project_name_or_id: crate::ProjectRef,
@@ -674,6 +680,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::get_project_summary`] to send it, or with [`GetProjectSummary::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetProjectSummary<C = crate::Client> {
     client: C,
     project_name_or_id: crate::ProjectRef,
@@ -761,6 +768,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::get_scanner_of_project`] to send it, or with [`GetScannerOfProject::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetScannerOfProject<C = crate::Client> {
     client: C,
     project_name_or_id: crate::ProjectRef,
@@ -848,6 +856,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::head_project`] to send it, or with [`HeadProject::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct HeadProject<C = crate::Client> {
     client: C,
     project_name: String,
@@ -921,6 +930,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::list_artifacts_of_project`] to send it, or with [`ListArtifactsOfProject::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct ListArtifactsOfProject<C = crate::Client> {
     client: C,
     project_name_or_id: crate::ProjectRef,
@@ -1195,6 +1205,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::list_projects`] to send it, or with [`ListProjects::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct ListProjects<C = crate::Client> {
     client: C,
     q: Option<crate::query::Query>,
@@ -1395,6 +1406,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::list_scanner_candidates_of_project`] to send it, or with [`ListScannerCandidatesOfProject::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct ListScannerCandidatesOfProject<C = crate::Client> {
     client: C,
     project_name_or_id: crate::ProjectRef,
@@ -1570,6 +1582,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::set_scanner_of_project`] to send it, or with [`SetScannerOfProject::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct SetScannerOfProject<C = crate::Client> {
     client: C,
     project_name_or_id: crate::ProjectRef,
@@ -1670,6 +1683,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::update_project`] to send it, or with [`UpdateProject::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct UpdateProject<C = crate::Client> {
     client: C,
     project_name_or_id: crate::ProjectRef,

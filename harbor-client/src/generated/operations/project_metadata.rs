@@ -5,6 +5,7 @@
 ///
 /// Create it with [`crate::Client::add_project_metadatas`] to send it, or with [`AddProjectMetadatas::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct AddProjectMetadatas<C = crate::Client> {
     client: C,
     project_name_or_id: crate::ProjectRef,
@@ -105,6 +106,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::delete_project_metadata`] to send it, or with [`DeleteProjectMetadata::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct DeleteProjectMetadata<C = crate::Client> {
     client: C,
     project_name_or_id: crate::ProjectRef,
@@ -211,6 +213,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::get_project_metadata`] to send it, or with [`GetProjectMetadata::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetProjectMetadata<C = crate::Client> {
     client: C,
     project_name_or_id: crate::ProjectRef,
@@ -313,6 +316,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::list_project_metadatas`] to send it, or with [`ListProjectMetadatas::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct ListProjectMetadatas<C = crate::Client> {
     client: C,
     project_name_or_id: crate::ProjectRef,
@@ -400,6 +404,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::update_project_metadata`] to send it, or with [`UpdateProjectMetadata::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct UpdateProjectMetadata<C = crate::Client> {
     client: C,
     project_name_or_id: crate::ProjectRef,

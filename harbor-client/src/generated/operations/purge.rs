@@ -5,6 +5,7 @@
 ///
 /// Create it with [`crate::Client::create_purge_schedule`] to send it, or with [`CreatePurgeSchedule::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct CreatePurgeSchedule<C = crate::Client> {
     client: C,
     schedule: crate::generated::models::Schedule,
@@ -75,6 +76,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::get_purge_history`] to send it, or with [`GetPurgeHistory::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetPurgeHistory<C = crate::Client> {
     client: C,
     q: Option<crate::query::Query>,
@@ -228,6 +230,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::get_purge_job`] to send it, or with [`GetPurgeJob::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetPurgeJob<C = crate::Client> {
     client: C,
     purge_id: i64,
@@ -295,6 +298,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::get_purge_job_log`] to send it, or with [`GetPurgeJobLog::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetPurgeJobLog<C = crate::Client> {
     client: C,
     purge_id: i64,
@@ -364,6 +368,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::get_purge_schedule`] to send it, or with [`GetPurgeSchedule::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetPurgeSchedule<C = crate::Client> {
     client: C,
 }
@@ -428,6 +433,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::stop_purge`] to send it, or with [`StopPurge::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct StopPurge<C = crate::Client> {
     client: C,
     purge_id: i64,
@@ -495,6 +501,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::update_purge_schedule`] to send it, or with [`UpdatePurgeSchedule::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct UpdatePurgeSchedule<C = crate::Client> {
     client: C,
     schedule: crate::generated::models::Schedule,

@@ -5,6 +5,7 @@
 ///
 /// Create it with [`crate::Client::get_quota`] to send it, or with [`GetQuota::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetQuota<C = crate::Client> {
     client: C,
     id: i64,
@@ -72,6 +73,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::list_quotas`] to send it, or with [`ListQuotas::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct ListQuotas<C = crate::Client> {
     client: C,
     page: Option<i64>,
@@ -234,6 +236,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::update_quota`] to send it, or with [`UpdateQuota::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct UpdateQuota<C = crate::Client> {
     client: C,
     id: i64,

@@ -5,6 +5,7 @@
 ///
 /// Create it with [`crate::Client::create_registry`] to send it, or with [`CreateRegistry::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct CreateRegistry<C = crate::Client> {
     client: C,
     registry: crate::generated::models::Registry,
@@ -72,6 +73,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::delete_registry`] to send it, or with [`DeleteRegistry::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct DeleteRegistry<C = crate::Client> {
     client: C,
     id: i64,
@@ -139,6 +141,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::get_registry`] to send it, or with [`GetRegistry::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetRegistry<C = crate::Client> {
     client: C,
     id: i64,
@@ -206,6 +209,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::get_registry_info`] to send it, or with [`GetRegistryInfo::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetRegistryInfo<C = crate::Client> {
     client: C,
     id: i64,
@@ -273,6 +277,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::list_registries`] to send it, or with [`ListRegistries::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct ListRegistries<C = crate::Client> {
     client: C,
     q: Option<crate::query::Query>,
@@ -437,6 +442,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::list_registry_provider_infos`] to send it, or with [`ListRegistryProviderInfos::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct ListRegistryProviderInfos<C = crate::Client> {
     client: C,
 }
@@ -506,6 +512,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::list_registry_provider_types`] to send it, or with [`ListRegistryProviderTypes::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct ListRegistryProviderTypes<C = crate::Client> {
     client: C,
 }
@@ -570,6 +577,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::ping_registry`] to send it, or with [`PingRegistry::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct PingRegistry<C = crate::Client> {
     client: C,
     registry: crate::generated::models::RegistryPing,
@@ -637,6 +645,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::update_registry`] to send it, or with [`UpdateRegistry::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct UpdateRegistry<C = crate::Client> {
     client: C,
     id: i64,

@@ -5,6 +5,7 @@
 ///
 /// Create it with [`crate::Client::create_replication_policy`] to send it, or with [`CreateReplicationPolicy::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct CreateReplicationPolicy<C = crate::Client> {
     client: C,
     policy: crate::generated::models::ReplicationPolicy,
@@ -75,6 +76,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::delete_replication_policy`] to send it, or with [`DeleteReplicationPolicy::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct DeleteReplicationPolicy<C = crate::Client> {
     client: C,
     id: i64,
@@ -142,6 +144,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::get_replication_execution`] to send it, or with [`GetReplicationExecution::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetReplicationExecution<C = crate::Client> {
     client: C,
     id: i64,
@@ -211,6 +214,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::get_replication_log`] to send it, or with [`GetReplicationLog::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetReplicationLog<C = crate::Client> {
     client: C,
     id: i64,
@@ -287,6 +291,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::get_replication_policy`] to send it, or with [`GetReplicationPolicy::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetReplicationPolicy<C = crate::Client> {
     client: C,
     id: i64,
@@ -354,6 +359,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::list_replication_executions`] to send it, or with [`ListReplicationExecutions::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct ListReplicationExecutions<C = crate::Client> {
     client: C,
     sort: Option<String>,
@@ -533,6 +539,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::list_replication_policies`] to send it, or with [`ListReplicationPolicies::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct ListReplicationPolicies<C = crate::Client> {
     client: C,
     q: Option<crate::query::Query>,
@@ -698,6 +705,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::list_replication_tasks`] to send it, or with [`ListReplicationTasks::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct ListReplicationTasks<C = crate::Client> {
     client: C,
     sort: Option<String>,
@@ -867,6 +875,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::start_replication`] to send it, or with [`StartReplication::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct StartReplication<C = crate::Client> {
     client: C,
     execution: crate::generated::models::StartReplicationExecution,
@@ -940,6 +949,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::stop_replication`] to send it, or with [`StopReplication::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct StopReplication<C = crate::Client> {
     client: C,
     id: i64,
@@ -1007,6 +1017,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::update_replication_policy`] to send it, or with [`UpdateReplicationPolicy::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct UpdateReplicationPolicy<C = crate::Client> {
     client: C,
     id: i64,

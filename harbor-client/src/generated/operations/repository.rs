@@ -5,6 +5,7 @@
 ///
 /// Create it with [`crate::Client::delete_repository`] to send it, or with [`DeleteRepository::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct DeleteRepository<C = crate::Client> {
     client: C,
     project_name: String,
@@ -98,6 +99,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::get_repository`] to send it, or with [`GetRepository::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetRepository<C = crate::Client> {
     client: C,
     project_name: String,
@@ -191,6 +193,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::list_all_repositories`] to send it, or with [`ListAllRepositories::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct ListAllRepositories<C = crate::Client> {
     client: C,
     q: Option<crate::query::Query>,
@@ -343,6 +346,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::list_repositories`] to send it, or with [`ListRepositories::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct ListRepositories<C = crate::Client> {
     client: C,
     project_name: String,
@@ -506,6 +510,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::update_repository`] to send it, or with [`UpdateRepository::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct UpdateRepository<C = crate::Client> {
     client: C,
     project_name: String,

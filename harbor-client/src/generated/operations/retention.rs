@@ -5,6 +5,7 @@
 ///
 /// Create it with [`crate::Client::create_retention`] to send it, or with [`CreateRetention::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct CreateRetention<C = crate::Client> {
     client: C,
     policy: crate::generated::models::RetentionPolicy,
@@ -75,6 +76,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::delete_retention`] to send it, or with [`DeleteRetention::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct DeleteRetention<C = crate::Client> {
     client: C,
     id: i64,
@@ -142,6 +144,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::get_rentenition_metadata`] to send it, or with [`GetRentenitionMetadata::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetRentenitionMetadata<C = crate::Client> {
     client: C,
 }
@@ -206,6 +209,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::get_retention`] to send it, or with [`GetRetention::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetRetention<C = crate::Client> {
     client: C,
     id: i64,
@@ -273,6 +277,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::get_retention_task_log`] to send it, or with [`GetRetentionTaskLog::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetRetentionTaskLog<C = crate::Client> {
     client: C,
     id: i64,
@@ -353,6 +358,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::list_retention_executions`] to send it, or with [`ListRetentionExecutions::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct ListRetentionExecutions<C = crate::Client> {
     client: C,
     id: i64,
@@ -477,6 +483,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::list_retention_tasks`] to send it, or with [`ListRetentionTasks::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct ListRetentionTasks<C = crate::Client> {
     client: C,
     id: i64,
@@ -605,6 +612,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::operate_retention_execution`] to send it, or with [`OperateRetentionExecution::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct OperateRetentionExecution<C = crate::Client> {
     client: C,
     id: i64,
@@ -697,6 +705,7 @@ pub struct OperateRetentionExecutionBody {
 ///
 /// Create it with [`crate::Client::trigger_retention_execution`] to send it, or with [`TriggerRetentionExecution::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct TriggerRetentionExecution<C = crate::Client> {
     client: C,
     id: i64,
@@ -781,6 +790,7 @@ pub struct TriggerRetentionExecutionBody {
 ///
 /// Create it with [`crate::Client::update_retention`] to send it, or with [`UpdateRetention::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct UpdateRetention<C = crate::Client> {
     client: C,
     id: i64,

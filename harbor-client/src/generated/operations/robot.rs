@@ -5,6 +5,7 @@
 ///
 /// Create it with [`crate::Client::create_robot`] to send it, or with [`CreateRobot::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct CreateRobot<C = crate::Client> {
     client: C,
     robot: crate::generated::models::RobotCreate,
@@ -72,6 +73,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::delete_robot`] to send it, or with [`DeleteRobot::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct DeleteRobot<C = crate::Client> {
     client: C,
     robot_id: i64,
@@ -139,6 +141,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::get_robot_by_id`] to send it, or with [`GetRobotByID::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetRobotByID<C = crate::Client> {
     client: C,
     robot_id: i64,
@@ -206,6 +209,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::list_robot`] to send it, or with [`ListRobot::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct ListRobot<C = crate::Client> {
     client: C,
     q: Option<crate::query::Query>,
@@ -356,6 +360,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::refresh_sec`] to send it, or with [`RefreshSec::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct RefreshSec<C = crate::Client> {
     client: C,
     robot_id: i64,
@@ -438,6 +443,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::update_robot`] to send it, or with [`UpdateRobot::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct UpdateRobot<C = crate::Client> {
     client: C,
     robot_id: i64,

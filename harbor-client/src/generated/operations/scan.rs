@@ -5,6 +5,7 @@
 ///
 /// Create it with [`crate::Client::get_report_log`] to send it, or with [`GetReportLog::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetReportLog<C = crate::Client> {
     client: C,
     project_name: String,
@@ -149,6 +150,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::scan_artifact`] to send it, or with [`ScanArtifact::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct ScanArtifact<C = crate::Client> {
     client: C,
     project_name: String,
@@ -289,6 +291,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::stop_scan_artifact`] to send it, or with [`StopScanArtifact::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct StopScanArtifact<C = crate::Client> {
     client: C,
     project_name: String,

@@ -5,6 +5,7 @@
 ///
 /// Create it with [`crate::Client::create_scan_all_schedule`] to send it, or with [`CreateScanAllSchedule::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct CreateScanAllSchedule<C = crate::Client> {
     client: C,
     schedule: crate::generated::models::Schedule,
@@ -75,6 +76,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::get_latest_scan_all_metrics`] to send it, or with [`GetLatestScanAllMetrics::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetLatestScanAllMetrics<C = crate::Client> {
     client: C,
 }
@@ -139,6 +141,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::get_latest_scheduled_scan_all_metrics`] to send it, or with [`GetLatestScheduledScanAllMetrics::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetLatestScheduledScanAllMetrics<C = crate::Client> {
     client: C,
 }
@@ -205,6 +208,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::get_scan_all_schedule`] to send it, or with [`GetScanAllSchedule::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetScanAllSchedule<C = crate::Client> {
     client: C,
 }
@@ -269,6 +273,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::stop_scan_all`] to send it, or with [`StopScanAll::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct StopScanAll<C = crate::Client> {
     client: C,
 }
@@ -333,6 +338,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::update_scan_all_schedule`] to send it, or with [`UpdateScanAllSchedule::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct UpdateScanAllSchedule<C = crate::Client> {
     client: C,
     schedule: crate::generated::models::Schedule,

@@ -5,6 +5,7 @@
 ///
 /// Create it with [`crate::Client::download_scan_data`] to send it, or with [`DownloadScanData::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct DownloadScanData<C = crate::Client> {
     client: C,
     execution_id: i64,
@@ -89,6 +90,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::export_scan_data`] to send it, or with [`ExportScanData::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct ExportScanData<C = crate::Client> {
     client: C,
     scan_data_type: String,
@@ -176,6 +178,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::get_scan_data_export_execution`] to send it, or with [`GetScanDataExportExecution::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetScanDataExportExecution<C = crate::Client> {
     client: C,
     execution_id: i64,
@@ -248,6 +251,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::get_scan_data_export_execution_list`] to send it, or with [`GetScanDataExportExecutionList::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetScanDataExportExecutionList<C = crate::Client> {
     client: C,
 }

@@ -5,6 +5,7 @@
 ///
 /// Create it with [`crate::Client::create_scanner`] to send it, or with [`CreateScanner::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct CreateScanner<C = crate::Client> {
     client: C,
     registration: crate::generated::models::ScannerRegistrationReq,
@@ -81,6 +82,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::delete_scanner`] to send it, or with [`DeleteScanner::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct DeleteScanner<C = crate::Client> {
     client: C,
     registration_id: String,
@@ -158,6 +160,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::get_scanner`] to send it, or with [`GetScanner::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetScanner<C = crate::Client> {
     client: C,
     registration_id: String,
@@ -235,6 +238,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::get_scanner_metadata`] to send it, or with [`GetScannerMetadata::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetScannerMetadata<C = crate::Client> {
     client: C,
     registration_id: String,
@@ -314,6 +318,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::list_scanners`] to send it, or with [`ListScanners::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct ListScanners<C = crate::Client> {
     client: C,
     q: Option<crate::query::Query>,
@@ -467,6 +472,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::ping_scanner`] to send it, or with [`PingScanner::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct PingScanner<C = crate::Client> {
     client: C,
     settings: crate::generated::models::ScannerRegistrationSettings,
@@ -540,6 +546,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::set_scanner_as_default`] to send it, or with [`SetScannerAsDefault::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct SetScannerAsDefault<C = crate::Client> {
     client: C,
     registration_id: String,
@@ -634,6 +641,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::update_scanner`] to send it, or with [`UpdateScanner::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct UpdateScanner<C = crate::Client> {
     client: C,
     registration_id: String,

@@ -5,6 +5,7 @@
 ///
 /// Create it with [`crate::Client::get_schedule_paused`] to send it, or with [`GetSchedulePaused::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetSchedulePaused<C = crate::Client> {
     client: C,
     job_type: String,
@@ -79,6 +80,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::list_schedules`] to send it, or with [`ListSchedules::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct ListSchedules<C = crate::Client> {
     client: C,
     page: Option<i64>,

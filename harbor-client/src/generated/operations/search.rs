@@ -5,6 +5,7 @@
 ///
 /// Create it with [`crate::Client::search`] to send it, or with [`Search::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct Search<C = crate::Client> {
     client: C,
     q: String,

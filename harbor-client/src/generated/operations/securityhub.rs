@@ -5,6 +5,7 @@
 ///
 /// Create it with [`crate::Client::get_security_summary`] to send it, or with [`GetSecuritySummary::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetSecuritySummary<C = crate::Client> {
     client: C,
     with_dangerous_cve: Option<bool>,
@@ -100,6 +101,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::list_vulnerabilities`] to send it, or with [`ListVulnerabilities::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct ListVulnerabilities<C = crate::Client> {
     client: C,
     q: Option<crate::query::Query>,

@@ -5,6 +5,7 @@
 ///
 /// Create it with [`crate::Client::get_statistic`] to send it, or with [`GetStatistic::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetStatistic<C = crate::Client> {
     client: C,
 }

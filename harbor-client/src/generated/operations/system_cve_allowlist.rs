@@ -5,6 +5,7 @@
 ///
 /// Create it with [`crate::Client::get_system_cve_allowlist`] to send it, or with [`GetSystemCVEAllowlist::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetSystemCVEAllowlist<C = crate::Client> {
     client: C,
 }
@@ -69,6 +70,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::put_system_cve_allowlist`] to send it, or with [`PutSystemCVEAllowlist::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct PutSystemCVEAllowlist<C = crate::Client> {
     client: C,
     allowlist: Option<crate::generated::models::CVEAllowlist>,

@@ -5,6 +5,7 @@
 ///
 /// Create it with [`crate::Client::get_cert`] to send it, or with [`GetCert::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetCert<C = crate::Client> {
     client: C,
 }
@@ -71,6 +72,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::get_system_info`] to send it, or with [`GetSystemInfo::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetSystemInfo<C = crate::Client> {
     client: C,
 }
@@ -135,6 +137,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::get_volumes`] to send it, or with [`GetVolumes::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetVolumes<C = crate::Client> {
     client: C,
 }

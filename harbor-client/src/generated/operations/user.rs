@@ -5,6 +5,7 @@
 ///
 /// Create it with [`crate::Client::create_user`] to send it, or with [`CreateUser::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct CreateUser<C = crate::Client> {
     client: C,
     user_req: crate::generated::models::UserCreationReq,
@@ -72,6 +73,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::delete_user`] to send it, or with [`DeleteUser::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct DeleteUser<C = crate::Client> {
     client: C,
     user_id: i64,
@@ -139,6 +141,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::get_current_user_info`] to send it, or with [`GetCurrentUserInfo::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetCurrentUserInfo<C = crate::Client> {
     client: C,
 }
@@ -203,6 +206,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::get_current_user_permissions`] to send it, or with [`GetCurrentUserPermissions::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetCurrentUserPermissions<C = crate::Client> {
     client: C,
     scope: Option<String>,
@@ -294,6 +298,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::get_user`] to send it, or with [`GetUser::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetUser<C = crate::Client> {
     client: C,
     user_id: i64,
@@ -361,6 +366,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::list_users`] to send it, or with [`ListUsers::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct ListUsers<C = crate::Client> {
     client: C,
     q: Option<crate::query::Query>,
@@ -513,6 +519,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::search_users`] to send it, or with [`SearchUsers::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct SearchUsers<C = crate::Client> {
     client: C,
     page: Option<i64>,
@@ -646,6 +653,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::set_cli_secret`] to send it, or with [`SetCliSecret::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct SetCliSecret<C = crate::Client> {
     client: C,
     user_id: i64,
@@ -728,6 +736,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::set_user_sys_admin`] to send it, or with [`SetUserSysAdmin::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct SetUserSysAdmin<C = crate::Client> {
     client: C,
     user_id: i64,
@@ -810,6 +819,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::update_user_password`] to send it, or with [`UpdateUserPassword::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct UpdateUserPassword<C = crate::Client> {
     client: C,
     user_id: i64,
@@ -892,6 +902,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::update_user_profile`] to send it, or with [`UpdateUserProfile::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct UpdateUserProfile<C = crate::Client> {
     client: C,
     user_id: i64,

@@ -5,6 +5,7 @@
 ///
 /// Create it with [`crate::Client::create_user_group`] to send it, or with [`CreateUserGroup::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct CreateUserGroup<C = crate::Client> {
     client: C,
     usergroup: Option<crate::generated::models::UserGroup>,
@@ -83,6 +84,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::delete_user_group`] to send it, or with [`DeleteUserGroup::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct DeleteUserGroup<C = crate::Client> {
     client: C,
     group_id: i64,
@@ -150,6 +152,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::get_user_group`] to send it, or with [`GetUserGroup::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetUserGroup<C = crate::Client> {
     client: C,
     group_id: i64,
@@ -217,6 +220,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::list_user_groups`] to send it, or with [`ListUserGroups::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct ListUserGroups<C = crate::Client> {
     client: C,
     page: Option<i64>,
@@ -369,6 +373,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::search_user_groups`] to send it, or with [`SearchUserGroups::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct SearchUserGroups<C = crate::Client> {
     client: C,
     page: Option<i64>,
@@ -502,6 +507,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::update_user_group`] to send it, or with [`UpdateUserGroup::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct UpdateUserGroup<C = crate::Client> {
     client: C,
     group_id: i64,

@@ -5,6 +5,7 @@
 ///
 /// Create it with [`crate::Client::create_webhook_policy_of_project`] to send it, or with [`CreateWebhookPolicyOfProject::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct CreateWebhookPolicyOfProject<C = crate::Client> {
     client: C,
     project_name_or_id: crate::ProjectRef,
@@ -105,6 +106,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::delete_webhook_policy_of_project`] to send it, or with [`DeleteWebhookPolicyOfProject::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct DeleteWebhookPolicyOfProject<C = crate::Client> {
     client: C,
     project_name_or_id: crate::ProjectRef,
@@ -207,6 +209,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::get_logs_of_webhook_task`] to send it, or with [`GetLogsOfWebhookTask::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetLogsOfWebhookTask<C = crate::Client> {
     client: C,
     project_name_or_id: crate::ProjectRef,
@@ -335,6 +338,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::get_supported_event_types`] to send it, or with [`GetSupportedEventTypes::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetSupportedEventTypes<C = crate::Client> {
     client: C,
     project_name_or_id: crate::ProjectRef,
@@ -424,6 +428,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::get_webhook_policy_of_project`] to send it, or with [`GetWebhookPolicyOfProject::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct GetWebhookPolicyOfProject<C = crate::Client> {
     client: C,
     project_name_or_id: crate::ProjectRef,
@@ -526,6 +531,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::last_trigger`] to send it, or with [`LastTrigger::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct LastTrigger<C = crate::Client> {
     client: C,
     project_name_or_id: crate::ProjectRef,
@@ -614,6 +620,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::list_executions_of_webhook_policy`] to send it, or with [`ListExecutionsOfWebhookPolicy::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct ListExecutionsOfWebhookPolicy<C = crate::Client> {
     client: C,
     project_name_or_id: crate::ProjectRef,
@@ -803,6 +810,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::list_tasks_of_webhook_execution`] to send it, or with [`ListTasksOfWebhookExecution::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct ListTasksOfWebhookExecution<C = crate::Client> {
     client: C,
     project_name_or_id: crate::ProjectRef,
@@ -1006,6 +1014,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::list_webhook_policies_of_project`] to send it, or with [`ListWebhookPoliciesOfProject::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct ListWebhookPoliciesOfProject<C = crate::Client> {
     client: C,
     project_name_or_id: crate::ProjectRef,
@@ -1181,6 +1190,7 @@ impl crate::Client {
 ///
 /// Create it with [`crate::Client::update_webhook_policy_of_project`] to send it, or with [`UpdateWebhookPolicyOfProject::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct UpdateWebhookPolicyOfProject<C = crate::Client> {
     client: C,
     project_name_or_id: crate::ProjectRef,

@@ -5,6 +5,7 @@
 ///
 /// Create it with [`crate::Client::list_webhook_jobs`] to send it, or with [`ListWebhookJobs::new`] to only build it.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is built or sent"]
 pub struct ListWebhookJobs<C = crate::Client> {
     client: C,
     project_name_or_id: crate::ProjectRef,
