@@ -34,9 +34,12 @@ pub enum Error {
 
     /// The helm binary was not found.
     #[error(
-        "helm not found: set the HELM environment variable to the helm binary or put helm on PATH"
+        "helm not found at {searched}: set the HELM environment variable to the helm binary or put helm on PATH"
     )]
-    HelmNotFound,
+    HelmNotFound {
+        /// Where helm was looked for: the `HELM` path or `PATH`.
+        searched: String,
+    },
 
     /// A helm command failed; argv and output have secret values replaced by `***`.
     #[error("helm {command} failed with {status}: {stderr}")]

@@ -71,15 +71,20 @@ impl Helm {
             return if path.is_file() {
                 Ok(Helm::with_program(path))
             } else {
-                Err(Error::HelmNotFound)
+                Err(Error::HelmNotFound {
+                    searched: format!("{HELM_ENV}={}", path.display()),
+                })
             };
         }
-        let path = std::env::var_os("PATH").ok_or(Error::HelmNotFound)?;
+        let not_on_path = || Error::HelmNotFound {
+            searched: "PATH".to_string(),
+        };
+        let path = std::env::var_os("PATH").ok_or_else(not_on_path)?;
         std::env::split_paths(&path)
             .map(|dir| dir.join("helm"))
             .find(|candidate| candidate.is_file())
             .map(Helm::with_program)
-            .ok_or(Error::HelmNotFound)
+            .ok_or_else(not_on_path)
     }
 
     /// Uses the helm binary at `program`.
