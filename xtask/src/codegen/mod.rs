@@ -110,8 +110,8 @@ pub(crate) fn generate_from_path(path: &Path) -> anyhow::Result<Vec<GeneratedFil
 /// Generates every file, unformatted, sorted by path.
 fn generate(spec: &Spec) -> anyhow::Result<Vec<GeneratedFile>> {
     let names = models::definition_names(spec)?;
-    let mut taken = BTreeSet::new();
-    let mut mapper = TypeMapper::new(&names, &mut taken);
+    let mut reserved_names = BTreeSet::new();
+    let mut mapper = TypeMapper::new(&names, &mut reserved_names);
 
     let mut files = models::generate(spec, &mut mapper, &names)?;
 

@@ -120,7 +120,7 @@ pub(crate) struct TypeMapper<'a> {
     /// Rust name of every definition, by swagger name.
     definitions: &'a BTreeMap<String, String>,
     /// Every type name handed out so far, to detect clashes.
-    taken: &'a mut BTreeSet<String>,
+    reserved_names: &'a mut BTreeSet<String>,
     /// Inline types created since the last [`TypeMapper::take_inline`].
     inline: Vec<TypeDef>,
 }
@@ -128,11 +128,11 @@ pub(crate) struct TypeMapper<'a> {
 impl<'a> TypeMapper<'a> {
     pub(crate) fn new(
         definitions: &'a BTreeMap<String, String>,
-        taken: &'a mut BTreeSet<String>,
+        reserved_names: &'a mut BTreeSet<String>,
     ) -> Self {
         Self {
             definitions,
-            taken,
+            reserved_names,
             inline: Vec::new(),
         }
     }
@@ -301,8 +301,8 @@ impl<'a> TypeMapper<'a> {
 
     /// Reserves a type name, failing when another generated type already has it.
     pub(crate) fn reserve(&mut self, name: &str, source: &str) -> anyhow::Result<()> {
-        if !self.taken.insert(name.to_owned()) {
-            bail!("{source}: the generated type name {name} is already taken by another type");
+        if !self.reserved_names.insert(name.to_owned()) {
+            bail!("{source}: the generated type name {name} is already used by another type");
         }
         Ok(())
     }
@@ -388,8 +388,8 @@ mod tests {
     #[test]
     fn integers_map_to_i64_except_unsigned_64() {
         let definitions = BTreeMap::new();
-        let mut taken = BTreeSet::new();
-        let mut mapper = TypeMapper::new(&definitions, &mut taken);
+        let mut reserved_names = BTreeSet::new();
+        let mut mapper = TypeMapper::new(&definitions, &mut reserved_names);
         for format in [
             None,
             Some("int32"),
@@ -409,8 +409,8 @@ mod tests {
     #[test]
     fn untyped_schema_maps_to_json_value() {
         let definitions = BTreeMap::new();
-        let mut taken = BTreeSet::new();
-        let mut mapper = TypeMapper::new(&definitions, &mut taken);
+        let mut reserved_names = BTreeSet::new();
+        let mut mapper = TypeMapper::new(&definitions, &mut reserved_names);
         let ty = mapper.map(&Schema::default(), "X", "test").unwrap();
         assert_eq!(ty, RustType::Json);
         assert_eq!(ty.render(Scope::Models), "serde_json::Value");
@@ -419,8 +419,8 @@ mod tests {
     #[test]
     fn reference_renders_per_scope() {
         let definitions = BTreeMap::from([("Error".to_owned(), "ErrorItem".to_owned())]);
-        let mut taken = BTreeSet::new();
-        let mut mapper = TypeMapper::new(&definitions, &mut taken);
+        let mut reserved_names = BTreeSet::new();
+        let mut mapper = TypeMapper::new(&definitions, &mut reserved_names);
         let reference = Schema {
             reference: Some("#/definitions/Error".to_owned()),
             ..Schema::default()
@@ -436,8 +436,8 @@ mod tests {
     #[test]
     fn undefined_reference_is_an_error() {
         let definitions = BTreeMap::new();
-        let mut taken = BTreeSet::new();
-        let mut mapper = TypeMapper::new(&definitions, &mut taken);
+        let mut reserved_names = BTreeSet::new();
+        let mut mapper = TypeMapper::new(&definitions, &mut reserved_names);
         let reference = Schema {
             reference: Some("#/definitions/Missing".to_owned()),
             ..Schema::default()
@@ -452,8 +452,8 @@ mod tests {
     #[test]
     fn string_enum_becomes_inline_enum() {
         let definitions = BTreeMap::new();
-        let mut taken = BTreeSet::new();
-        let mut mapper = TypeMapper::new(&definitions, &mut taken);
+        let mut reserved_names = BTreeSet::new();
+        let mut mapper = TypeMapper::new(&definitions, &mut reserved_names);
         let values = vec![serde_json::json!("values.yaml"), serde_json::json!("sbom")];
         let enum_schema = Schema {
             kind: Some("string".to_owned()),
