@@ -421,3 +421,86 @@ async fn database_logger_renders_no_job_log_claim() {
     assert!(objects.claim("harbor-jobservice").is_none());
     assert!(objects.claim("harbor-registry").is_some());
 }
+
+/// Returns the managed-disks preset exposed by a `LoadBalancer` or `NodePort` service.
+fn service_exposure(kind: &str) -> aks_deploy::values::HarborValues {
+    use aks_deploy::values::{Expose, ExposeKind, ServiceExposure, Tls};
+
+    let mut service = ServiceExposure::default();
+    service.annotations.insert(
+        "service.beta.kubernetes.io/azure-load-balancer-internal".into(),
+        "true".into(),
+    );
+    let expose_kind = match kind {
+        "LoadBalancer" => {
+            service.source_ranges = vec!["10.0.0.0/8".into()];
+            ExposeKind::LoadBalancer(service)
+        }
+        _ => {
+            service.node_ports = Some((30080, 30443));
+            ExposeKind::NodePort(service)
+        }
+    };
+    let expose = Expose {
+        kind: expose_kind,
+        tls: Tls::Auto {
+            common_name: Some("harbor.example.test".into()),
+        },
+    };
+    let mut values = managed_disks(&base());
+    values.expose = expose;
+    values
+}
+
+#[tokio::test]
+async fn load_balancer_exposure_renders_service() {
+    let Some(helm) = support::helm_or_skip() else {
+        return;
+    };
+    let objects = support::helm_template(&helm, &service_exposure("LoadBalancer")).await;
+
+    assert!(objects.ingresses.is_empty());
+    let service = objects
+        .services
+        .iter()
+        .find(|s| s.metadata.name.as_deref() == Some("harbor"))
+        .expect("harbor service");
+    let spec = service.spec.as_ref().expect("service spec");
+    assert_eq!(spec.type_.as_deref(), Some("LoadBalancer"));
+    assert_eq!(
+        spec.load_balancer_source_ranges.as_deref(),
+        Some(&["10.0.0.0/8".to_string()][..])
+    );
+    let annotations = service.metadata.annotations.clone().unwrap_or_default();
+    assert_eq!(
+        annotations
+            .get("service.beta.kubernetes.io/azure-load-balancer-internal")
+            .map(String::as_str),
+        Some("true")
+    );
+    assert!(objects.deployment("harbor-nginx").is_some());
+}
+
+#[tokio::test]
+async fn node_port_exposure_renders_ports() {
+    let Some(helm) = support::helm_or_skip() else {
+        return;
+    };
+    let objects = support::helm_template(&helm, &service_exposure("NodePort")).await;
+
+    let service = objects
+        .services
+        .iter()
+        .find(|s| s.metadata.name.as_deref() == Some("harbor"))
+        .expect("harbor service");
+    let spec = service.spec.as_ref().expect("service spec");
+    assert_eq!(spec.type_.as_deref(), Some("NodePort"));
+    let mut node_ports: Vec<i32> = spec
+        .ports
+        .iter()
+        .flatten()
+        .filter_map(|p| p.node_port)
+        .collect();
+    node_ports.sort();
+    assert_eq!(node_ports, [30080, 30443]);
+}
