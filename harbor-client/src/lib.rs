@@ -16,6 +16,7 @@ mod project_ref;
 pub mod query;
 mod request;
 mod retry;
+pub mod tasks;
 mod transport;
 
 pub use auth::Credentials;

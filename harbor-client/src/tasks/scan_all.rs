@@ -1,0 +1,45 @@
+//! The scan-all schedule.
+
+use crate::Client;
+use crate::generated::models::Schedule;
+use crate::tasks::{JobSchedule, Outcome, TaskError};
+
+/// Creates or updates the schedule on which Harbor scans every artifact.
+///
+/// # Errors
+///
+/// [`TaskError::Api`] when a request fails.
+pub async fn ensure_scan_all_schedule(
+    client: &Client,
+    schedule: &JobSchedule,
+) -> Result<Outcome<Schedule>, TaskError> {
+    let actual = match client.get_scan_all_schedule().send().await {
+        Ok(actual) => Some(actual),
+        Err(error) if error.is_not_found() => None,
+        Err(error) => return Err(error.into()),
+    };
+    let request = Schedule {
+        schedule: Some(schedule.to_model()),
+        ..Schedule::default()
+    };
+    match actual {
+        Some(actual) if actual.schedule.is_some() => {
+            if schedule.matches(actual.schedule.as_ref()) {
+                return Ok(Outcome::Unchanged(actual));
+            }
+            client.update_scan_all_schedule(request).send().await?;
+            Ok(Outcome::Updated(
+                client.get_scan_all_schedule().send().await?,
+            ))
+        }
+        _ => {
+            if *schedule == JobSchedule::None {
+                return Ok(Outcome::Unchanged(actual.unwrap_or_default()));
+            }
+            client.create_scan_all_schedule(request).send().await?;
+            Ok(Outcome::Created(
+                client.get_scan_all_schedule().send().await?,
+            ))
+        }
+    }
+}
