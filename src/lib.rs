@@ -12,3 +12,4 @@ pub use aks_deploy as aks;
 pub use harbor_client as harbor;
 
 pub mod config;
+pub mod plan;

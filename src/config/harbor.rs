@@ -16,6 +16,14 @@ pub struct HarborConfig {
     /// Helm release name. Default: `harbor`.
     #[serde(default = "default_harbor")]
     pub release: String,
+    /// Chart reference: `repo/chart`, an `oci://` reference or a folder. Default: `harbor/harbor`,
+    /// the goharbor chart repository added as `harbor`.
+    #[serde(default = "default_chart")]
+    pub chart: String,
+    /// Chart version. Default and only supported value: the version whose values `aks-deploy`
+    /// types, 1.19.2.
+    #[serde(default = "default_chart_version")]
+    pub chart_version: String,
     /// Public hostname of the portal and registry, such as `harbor.example.test`.
     pub hostname: String,
     /// Ingress class of the Harbor ingress. Default: `nginx`.
@@ -43,6 +51,14 @@ pub struct HarborConfig {
 
 fn default_harbor() -> String {
     "harbor".into()
+}
+
+fn default_chart() -> String {
+    "harbor/harbor".into()
+}
+
+fn default_chart_version() -> String {
+    aks_deploy::chart_keys::CHART_VERSION.into()
 }
 
 fn default_ingress_class() -> String {
@@ -201,6 +217,21 @@ impl HarborConfig {
     pub(crate) fn validate(&self, v: &mut Validator) {
         v.check("harbor.namespace", &self.namespace, rules::dns_label);
         v.check("harbor.release", &self.release, rules::dns_label);
+        if self.chart.is_empty() {
+            v.report(
+                "harbor.chart",
+                "",
+                "give a chart reference such as `harbor/harbor`",
+            );
+        }
+        let supported = aks_deploy::chart_keys::CHART_VERSION;
+        if self.chart_version != supported {
+            v.report(
+                "harbor.chart_version",
+                &self.chart_version,
+                format!("the typed chart values are for chart {supported}: use {supported}"),
+            );
+        }
         v.check("harbor.hostname", &self.hostname, rules::hostname);
         v.check(
             "harbor.ingress_class",

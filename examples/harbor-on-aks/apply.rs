@@ -1,0 +1,484 @@
+//! `apply`: carries the plan out and reports each step as created, updated, unchanged or failed.
+//!
+//! NOTE: this path has run only up to the credential checks, because no cluster, ACR or Harbor
+//! was reachable where it was written. The calls it makes are the crates' tested operations.
+
+use std::error::Error;
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+
+use acr_client::arm::ArmClient;
+use acr_client::{AcrManagementClient, Ensured, PasswordName};
+use aks_deploy::helm::Helm;
+use aks_deploy::kube_apply::Applier;
+use aks_deploy::manifests::cluster_issuer_resource;
+use aks_deploy::rollout::{WaitPolicy, wait_for_release};
+use harbor_azure::config::Config;
+use harbor_azure::plan::{Plan, Preset, SecretMode, StepKind, load_chart_keys, robot_full_name};
+use harbor_client::generated::Secret as HarborSecret;
+use harbor_client::generated::models::{Registry, RegistryUpdate, RobotSec};
+use k8s_openapi::api::core::v1::{Namespace, Secret};
+use k8s_openapi::api::storage::v1::StorageClass;
+use kube::api::{Api, DynamicObject};
+use kube::{Resource, ResourceExt};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::progress::spinner;
+
+type BoxError = Box<dyn Error + Send + Sync>;
+
+/// Result of one step.
+enum Outcome {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Outcome::Created => "created",
+            Outcome::Updated => "updated",
+            Outcome::Unchanged => "unchanged",
+        })
+    }
+}
+
+impl<T> From<Ensured<T>> for Outcome {
+    fn from(ensured: Ensured<T>) -> Self {
+        match ensured {
+            Ensured::Created(_) => Outcome::Created,
+            Ensured::Updated(_) => Outcome::Updated,
+            Ensured::Unchanged(_) => Outcome::Unchanged,
+        }
+    }
+}
+
+/// Connections to the systems the plan acts on, opened and checked before the first step.
+struct Connections {
+    kube: kube::Client,
+    helm: Helm,
+    acr: Option<AcrManagementClient>,
+    harbor: harbor_client::Client,
+}
+
+/// Values produced by one step and used by a later one. They are never printed.
+#[derive(Default)]
+struct Carried {
+    acr_password: Option<SecretString>,
+    robot_secret: Option<SecretString>,
+    endpoint_id: Option<i64>,
+}
+
+pub(crate) fn run(config_path: &Path, preset: Preset) -> Result<(), Box<dyn Error>> {
+    let config = Config::load(config_path)?;
+    let chart_keys = load_chart_keys(Path::new(env!("CARGO_MANIFEST_DIR")))?;
+    let plan = Plan::build(&config, preset, &chart_keys, SecretMode::Resolve)?;
+    let admin_password = config
+        .harbor
+        .admin_password
+        .resolve()
+        .map_err(|error| format!("failed to read harbor.admin_password: {error}"))?;
+
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime
+        .block_on(execute(&config, &plan, admin_password))
+        .map_err(|error| error as Box<dyn Error>)
+}
+
+async fn execute(
+    config: &Config,
+    plan: &Plan,
+    admin_password: SecretString,
+) -> Result<(), BoxError> {
+    let connections = connect(config, plan, admin_password).await?;
+    let mut carried = Carried::default();
+    let steps = plan.steps();
+    let mut failed = 0;
+    for (index, step) in steps.iter().enumerate() {
+        let bar = spinner(step.summary.clone());
+        let result = run_step(step.kind, plan, &connections, &mut carried).await;
+        bar.finish_and_clear();
+        match result {
+            Ok(outcome) => println!("{:>3}. {}: {outcome}", index + 1, step.summary),
+            Err(error) => {
+                failed += 1;
+                tracing::error!(step = %step.summary, error = %error, "step failed");
+                println!("{:>3}. {}: failed: {error}", index + 1, step.summary);
+                // Later steps depend on earlier ones, so the run stops at the first failure.
+                break;
+            }
+        }
+    }
+    if failed > 0 {
+        return Err("apply stopped at the failed step; fix it and run apply again".into());
+    }
+    Ok(())
+}
+
+async fn connect(
+    config: &Config,
+    plan: &Plan,
+    admin_password: SecretString,
+) -> Result<Connections, BoxError> {
+    let helm = Helm::locate()?;
+    let kube = kube::Client::try_default().await.map_err(|error| {
+        format!("no Kubernetes cluster: {error}; run `az aks get-credentials` or set KUBECONFIG")
+    })?;
+
+    let acr = match &plan.acr {
+        Some(acr_plan) => {
+            let credential = azure_identity::AzureCliCredential::new(None)?;
+            // Fails here, before any change, when there is no Azure CLI login.
+            azure_core::credentials::TokenCredential::get_token(
+                credential.as_ref(),
+                &["https://management.azure.com/.default"],
+                None,
+            )
+            .await
+            .map_err(|error| format!("no Azure login: {error}; run `az login`"))?;
+            let arm =
+                ArmClient::builder(credential as Arc<dyn azure_core::credentials::TokenCredential>)
+                    .build()?;
+            Some(AcrManagementClient::new(
+                arm,
+                &acr_plan.subscription_id,
+                &acr_plan.resource_group,
+            )?)
+        }
+        None => None,
+    };
+
+    let harbor = harbor_client::Client::builder(plan.harbor.url.clone())
+        .credentials(harbor_client::Credentials::basic(
+            &config.harbor.admin_user,
+            admin_password,
+        ))
+        .build()?;
+    Ok(Connections {
+        kube,
+        helm,
+        acr,
+        harbor,
+    })
+}
+
+async fn run_step(
+    kind: StepKind,
+    plan: &Plan,
+    connections: &Connections,
+    carried: &mut Carried,
+) -> Result<Outcome, BoxError> {
+    let applier = Applier::new(connections.kube.clone());
+    match kind {
+        StepKind::Namespace => {
+            let api: Api<Namespace> = Api::all(connections.kube.clone());
+            let before = resource_version(&api, &plan.namespace.name_any()).await?;
+            let after = applier.apply_cluster(&plan.namespace).await?;
+            Ok(compare(before, &after))
+        }
+        StepKind::StorageClass(index) => {
+            let class = &plan.storage_classes[index];
+            let api: Api<StorageClass> = Api::all(connections.kube.clone());
+            let before = resource_version(&api, &class.name_any()).await?;
+            let after = applier.apply_cluster(class).await?;
+            Ok(compare(before, &after))
+        }
+        StepKind::Secret(index) => {
+            let secret = &plan.secrets[index];
+            let api: Api<Secret> =
+                Api::namespaced(connections.kube.clone(), &plan.release.namespace);
+            let before = resource_version(&api, &secret.name_any()).await?;
+            let after = applier.apply_namespaced(secret).await?;
+            Ok(compare(before, &after))
+        }
+        StepKind::ClusterIssuer => {
+            let issuer = plan
+                .cluster_issuer
+                .as_ref()
+                .ok_or("the plan has no ClusterIssuer")?;
+            let resource = cluster_issuer_resource();
+            let api: Api<DynamicObject> = Api::all_with(connections.kube.clone(), &resource);
+            let before = api
+                .get_opt(&issuer.name_any())
+                .await?
+                .and_then(|object| object.resource_version());
+            let after = applier.apply_dynamic_cluster(issuer, &resource).await?;
+            Ok(compare(before, &after))
+        }
+        StepKind::HelmRelease => helm_release(plan, connections).await,
+        StepKind::AcrScopeMap => {
+            let (acr, acr_plan) = acr(plan, connections)?;
+            let ensured = acr
+                .ensure_scope_map(
+                    &acr_plan.registry,
+                    &acr_plan.scope_map,
+                    Some("Harbor push replication"),
+                    &acr_plan.actions,
+                )
+                .await?;
+            Ok(ensured.into())
+        }
+        StepKind::AcrToken => {
+            let (acr, acr_plan) = acr(plan, connections)?;
+            Ok(acr
+                .ensure_token(&acr_plan.registry, &acr_plan.token, &acr_plan.scope_map)
+                .await?
+                .into())
+        }
+        StepKind::AcrTokenPassword => {
+            let (acr, acr_plan) = acr(plan, connections)?;
+            let credentials = acr
+                .generate_token_password(
+                    &acr_plan.registry,
+                    &acr_plan.token,
+                    Some(PasswordName::Password1),
+                    None,
+                )
+                .await?;
+            let password = credentials
+                .password(PasswordName::Password1)
+                .ok_or("ACR returned no password1")?;
+            carried.acr_password = Some(password.clone());
+            Ok(Outcome::Updated)
+        }
+        StepKind::HarborRobot => harbor_robot(plan, connections, carried).await,
+        StepKind::HarborEndpoint => harbor_endpoint(plan, connections, carried).await,
+        StepKind::HarborReplication => harbor_replication(plan, connections, carried).await,
+        StepKind::AcrImport(index) => {
+            let (acr, acr_plan) = acr(plan, connections)?;
+            let (project, robot) = plan
+                .harbor
+                .import_robot
+                .as_ref()
+                .ok_or("the plan has no import robot")?;
+            let username = robot_full_name(project, robot.name.as_deref().unwrap_or_default());
+            let password = carried
+                .robot_secret
+                .clone()
+                .ok_or("the robot step left no secret")?;
+            let request = plan.imports[index].request(&username, password)?;
+            acr.import_image(&acr_plan.registry, &request).await?;
+            Ok(Outcome::Created)
+        }
+        _ => Err(format!("step {kind:?} is not known to this example").into()),
+    }
+}
+
+fn acr<'a>(
+    plan: &'a Plan,
+    connections: &'a Connections,
+) -> Result<(&'a AcrManagementClient, &'a harbor_azure::plan::AcrPlan), BoxError> {
+    match (&connections.acr, &plan.acr) {
+        (Some(client), Some(acr_plan)) => Ok((client, acr_plan)),
+        _ => Err("the configuration has no [acr] section".into()),
+    }
+}
+
+async fn resource_version<K>(api: &Api<K>, name: &str) -> Result<Option<String>, BoxError>
+where
+    K: Resource + Clone + fmt::Debug + DeserializeOwned + Serialize,
+{
+    Ok(api
+        .get_opt(name)
+        .await?
+        .and_then(|object| object.resource_version()))
+}
+
+/// Classifies a server-side apply by resourceVersion, which an apply that changes nothing keeps.
+fn compare<K: Resource>(before: Option<String>, after: &K) -> Outcome {
+    match before {
+        None => Outcome::Created,
+        Some(version) if Some(version.as_str()) == after.meta().resource_version.as_deref() => {
+            Outcome::Unchanged
+        }
+        Some(_) => Outcome::Updated,
+    }
+}
+
+async fn helm_release(plan: &Plan, connections: &Connections) -> Result<Outcome, BoxError> {
+    let existed = connections.helm.status(&plan.release).await.is_ok();
+    connections
+        .helm
+        .upgrade_install(&plan.release, &plan.values_yaml)
+        .await?;
+
+    let bar = spinner(format!(
+        "waiting for the workloads of release {}",
+        plan.release.name
+    ));
+    let selector = format!("release={}", plan.release.name);
+    let policy = WaitPolicy {
+        timeout: plan.release.timeout,
+        ..WaitPolicy::default()
+    };
+    let rolled_out = wait_for_release(
+        &connections.kube,
+        &plan.release.namespace,
+        &selector,
+        policy,
+    )
+    .await;
+    bar.finish_and_clear();
+    tracing::info!(workloads = ?rolled_out.as_ref().ok(), "rollout finished");
+    rolled_out?;
+    Ok(if existed {
+        Outcome::Updated
+    } else {
+        Outcome::Created
+    })
+}
+
+/// Creates the import robot, or regenerates the secret of an existing one, because Harbor
+/// returns a robot's secret only when it is created or refreshed.
+async fn harbor_robot(
+    plan: &Plan,
+    connections: &Connections,
+    carried: &mut Carried,
+) -> Result<Outcome, BoxError> {
+    let (project, robot) = plan
+        .harbor
+        .import_robot
+        .as_ref()
+        .ok_or("the plan has no import robot")?;
+    let full_name = robot_full_name(project, robot.name.as_deref().unwrap_or_default());
+    // NOTE: looks at the first 100 robots only; a Harbor with more may get a duplicate create,
+    // which Harbor rejects with 409.
+    let existing = connections
+        .harbor
+        .list_robot()
+        .page_size(100)
+        .send()
+        .await?;
+    let found = existing
+        .items
+        .into_iter()
+        .find(|candidate| candidate.name.as_deref() == Some(full_name.as_str()));
+
+    if let Some(id) = found.and_then(|robot| robot.id) {
+        let refreshed = connections
+            .harbor
+            .refresh_sec(id, RobotSec { secret: None })
+            .send()
+            .await?;
+        let secret = refreshed.secret.ok_or("Harbor returned no robot secret")?;
+        carried.robot_secret = Some(SecretString::from(secret.expose_secret().to_owned()));
+        return Ok(Outcome::Updated);
+    }
+    let created = connections
+        .harbor
+        .create_robot(robot.clone())
+        .send()
+        .await?;
+    let secret = created.secret.ok_or("Harbor returned no robot secret")?;
+    carried.robot_secret = Some(SecretString::from(secret.expose_secret().to_owned()));
+    Ok(Outcome::Created)
+}
+
+async fn harbor_endpoint(
+    plan: &Plan,
+    connections: &Connections,
+    carried: &mut Carried,
+) -> Result<Outcome, BoxError> {
+    let endpoint = plan
+        .harbor
+        .acr_endpoint
+        .as_ref()
+        .ok_or("the plan has no registry endpoint")?;
+    let password = carried
+        .acr_password
+        .as_ref()
+        .ok_or("the ACR password step left no password")?;
+    let name = endpoint.name.clone().unwrap_or_default();
+    let access_key = endpoint
+        .credential
+        .as_ref()
+        .and_then(|credential| credential.access_key.clone());
+
+    let existing = connections
+        .harbor
+        .list_registries()
+        .name(&name)
+        .send()
+        .await?;
+    let found = existing
+        .items
+        .into_iter()
+        .find(|registry| registry.name.as_deref() == Some(name.as_str()));
+    if let Some(id) = found.and_then(|registry| registry.id) {
+        let update = RegistryUpdate {
+            name: Some(name),
+            description: endpoint.description.clone(),
+            url: endpoint.url.clone(),
+            credential_type: Some("basic".to_owned()),
+            access_key,
+            access_secret: Some(HarborSecret::new(password.expose_secret())),
+            insecure: endpoint.insecure,
+            ..RegistryUpdate::default()
+        };
+        connections
+            .harbor
+            .update_registry(id, update)
+            .send()
+            .await?;
+        carried.endpoint_id = Some(id);
+        return Ok(Outcome::Updated);
+    }
+
+    let mut registry: Registry = endpoint.clone();
+    if let Some(credential) = registry.credential.as_mut() {
+        credential.access_secret = Some(HarborSecret::new(password.expose_secret()));
+    }
+    let created = connections.harbor.create_registry(registry).send().await?;
+    let id = created
+        .id()
+        .ok_or("Harbor sent no Location header with the registry id")?;
+    carried.endpoint_id = Some(id);
+    Ok(Outcome::Created)
+}
+
+async fn harbor_replication(
+    plan: &Plan,
+    connections: &Connections,
+    carried: &mut Carried,
+) -> Result<Outcome, BoxError> {
+    let mut policy = plan
+        .harbor
+        .replication
+        .clone()
+        .ok_or("the plan has no replication rule")?;
+    let endpoint_id = carried
+        .endpoint_id
+        .ok_or("the endpoint step left no registry id")?;
+    if let Some(destination) = policy.dest_registry.as_mut() {
+        destination.id = Some(endpoint_id);
+    }
+    let name = policy.name.clone().unwrap_or_default();
+    let existing = connections
+        .harbor
+        .list_replication_policies()
+        .name(&name)
+        .send()
+        .await?;
+    let found = existing
+        .items
+        .into_iter()
+        .find(|candidate| candidate.name.as_deref() == Some(name.as_str()));
+    if let Some(id) = found.and_then(|existing| existing.id) {
+        connections
+            .harbor
+            .update_replication_policy(id, policy)
+            .send()
+            .await?;
+        return Ok(Outcome::Updated);
+    }
+    connections
+        .harbor
+        .create_replication_policy(policy)
+        .send()
+        .await?;
+    Ok(Outcome::Created)
+}

@@ -1,0 +1,217 @@
+//! The three ways to run Harbor on AKS and how the configuration adjusts their values.
+
+use std::fmt;
+use std::str::FromStr;
+
+use aks_deploy::presets::{self, ExternalServices, PresetBase, ZoneLayout};
+use aks_deploy::values::{
+    AccessMode, Claim, Component, Database, HarborValues, JobLogger, Redis, SslMode, Tls,
+};
+
+use super::PlanError;
+use crate::config::Config;
+
+/// A deployment layout, as `aks-deploy`'s presets define them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Preset {
+    /// Every component once, volumes on Premium SSD managed disks.
+    ManagedDisks,
+    /// Azure Database for PostgreSQL and Azure Cache for Redis in place of the internal ones.
+    ManagedServices,
+    /// Zone-redundant storage and every component spread across availability zones.
+    AcrossZones,
+}
+
+impl Preset {
+    /// All presets, in the order the documentation lists them.
+    pub const ALL: [Preset; 3] = [
+        Preset::ManagedDisks,
+        Preset::ManagedServices,
+        Preset::AcrossZones,
+    ];
+
+    /// Returns the command-line name, such as `across-zones`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Preset::ManagedDisks => "managed-disks",
+            Preset::ManagedServices => "managed-services",
+            Preset::AcrossZones => "across-zones",
+        }
+    }
+}
+
+impl fmt::Display for Preset {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Preset {
+    type Err = PlanError;
+
+    fn from_str(value: &str) -> Result<Self, PlanError> {
+        Preset::ALL
+            .into_iter()
+            .find(|preset| preset.as_str() == value)
+            .ok_or_else(|| PlanError::UnknownPreset(value.to_owned()))
+    }
+}
+
+/// Names of the Secrets that hold the external database and Redis passwords.
+pub(crate) const DATABASE_SECRET: &str = "harbor-database";
+pub(crate) const REDIS_SECRET: &str = "harbor-redis";
+
+/// Builds the preset's values, then applies the configuration's classes, sizes, replicas and
+/// TLS secret. Returns the values and warnings about settings the preset cannot honour.
+pub(crate) fn preset_values(
+    config: &Config,
+    preset: Preset,
+) -> Result<(HarborValues, Vec<String>), PlanError> {
+    let harbor = &config.harbor;
+    let mut base = PresetBase::new(&harbor.hostname, &harbor.ingress_class);
+    base.cluster_issuer = config
+        .cert_manager
+        .as_ref()
+        .map(|cert_manager| cert_manager.cluster_issuer.clone());
+
+    let mut values = match preset {
+        Preset::ManagedDisks => presets::managed_disks(&base),
+        Preset::ManagedServices => {
+            let postgres = config.postgres.as_ref().ok_or(PlanError::MissingSection {
+                section: "postgres",
+                preset,
+            })?;
+            let redis = config.redis.as_ref().ok_or(PlanError::MissingSection {
+                section: "redis",
+                preset,
+            })?;
+            let services = ExternalServices {
+                database_host: postgres.host.clone(),
+                database_user: postgres.username.clone(),
+                database_secret: DATABASE_SECRET.to_owned(),
+                database_name: postgres.database.clone(),
+                redis_host: redis.host.clone(),
+                redis_secret: REDIS_SECRET.to_owned(),
+                blob: None,
+            };
+            let mut values = presets::external_services(&base, &services);
+            if let Database::External(database) = &mut values.database {
+                database.port = postgres.port;
+                database.sslmode = Some(match postgres.sslmode.as_str() {
+                    "verify-ca" => SslMode::VerifyCa,
+                    "verify-full" => SslMode::VerifyFull,
+                    _ => SslMode::Require,
+                });
+            }
+            if let Redis::External(external) = &mut values.redis {
+                external.addr = format!("{}:{}", redis.host, redis.port);
+                external.tls = redis.tls;
+            }
+            values
+        }
+        Preset::AcrossZones => {
+            let zones = u8::try_from(config.azure.zones.len()).unwrap_or(u8::MAX);
+            let layout = ZoneLayout {
+                zones,
+                disk_class: harbor.storage_classes.zrs_disk.clone(),
+                file_class: harbor.storage_classes.zrs_file.clone(),
+            };
+            presets::across_zones(&base, &layout).map_err(PlanError::Values)?
+        }
+    };
+
+    values.expose.tls = Tls::Secret {
+        secret_name: harbor.tls_secret.clone(),
+    };
+    if preset != Preset::AcrossZones {
+        replace_storage_class(&mut values, &harbor.storage_classes.disk);
+    }
+    apply_sizes(&mut values, config);
+    let warnings = apply_replicas(&mut values, config, preset);
+    Ok((values, warnings))
+}
+
+fn claims_mut(values: &mut HarborValues) -> Vec<(&'static str, &mut Claim)> {
+    let claims = &mut values.persistence.persistent_volume_claim;
+    let job_log = claims
+        .jobservice
+        .as_mut()
+        .and_then(|jobservice| jobservice.job_log.as_mut());
+    [
+        ("registry", claims.registry.as_mut()),
+        ("job_log", job_log),
+        ("database", claims.database.as_mut()),
+        ("redis", claims.redis.as_mut()),
+        ("trivy", claims.trivy.as_mut()),
+    ]
+    .into_iter()
+    .filter_map(|(volume, claim)| claim.map(|claim| (volume, claim)))
+    .collect()
+}
+
+fn replace_storage_class(values: &mut HarborValues, class: &str) {
+    for (_, claim) in claims_mut(values) {
+        claim.storage_class = Some(class.to_owned());
+    }
+}
+
+fn apply_sizes(values: &mut HarborValues, config: &Config) {
+    let sizes = &config.harbor.sizes;
+    for (volume, claim) in claims_mut(values) {
+        let size = match volume {
+            "registry" => &sizes.registry,
+            "job_log" => &sizes.job_log,
+            "database" => &sizes.database,
+            "redis" => &sizes.redis,
+            _ => &sizes.trivy,
+        };
+        claim.size = Some(size.clone());
+    }
+}
+
+/// Sets the configured replicas. A component whose volume is ReadWriteOnce keeps one replica,
+/// because a second pod on another node could not attach the disk. A warning names the key.
+fn apply_replicas(values: &mut HarborValues, config: &Config, preset: Preset) -> Vec<String> {
+    let claims = &values.persistence.persistent_volume_claim;
+    let on_rwo = |claim: Option<&Claim>| {
+        claim.is_some_and(|claim| claim.effective_access_mode() == AccessMode::ReadWriteOnce)
+    };
+    let registry_rwo = on_rwo(claims.registry.as_ref());
+    let jobservice_rwo = on_rwo(
+        claims
+            .jobservice
+            .as_ref()
+            .and_then(|jobservice| jobservice.job_log.as_ref()),
+    ) && values
+        .jobservice
+        .job_loggers
+        .as_ref()
+        .is_none_or(|loggers| loggers.contains(&JobLogger::File));
+
+    let mut warnings = Vec::new();
+    for (name, replicas) in config.harbor.replicas.by_component() {
+        let component = match name {
+            "core" => Component::Core,
+            "portal" => Component::Portal,
+            "registry" => Component::Registry,
+            "jobservice" => Component::Jobservice,
+            _ => Component::Trivy,
+        };
+        let single_attach = (component == Component::Registry && registry_rwo)
+            || (component == Component::Jobservice && jobservice_rwo);
+        let replicas = i32::try_from(replicas).unwrap_or(i32::MAX);
+        let effective = if single_attach && replicas > 1 {
+            warnings.push(format!(
+                "harbor.replicas.{name} = {replicas} lowered to 1: the {preset} preset keeps \
+                 {name} data on a ReadWriteOnce disk"
+            ));
+            1
+        } else {
+            replicas
+        };
+        if let Some(workload) = values.workload_mut(component) {
+            workload.replicas = Some(effective);
+        }
+    }
+    warnings
+}

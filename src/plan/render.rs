@@ -1,0 +1,307 @@
+//! The plan as a list of steps and as text.
+
+use std::fmt::Write as _;
+
+use k8s_openapi::api::storage::v1::StorageClass;
+use serde::Serialize;
+
+use super::Plan;
+
+/// The system a step acts on; steps are grouped by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Target {
+    /// Server-side apply to the AKS cluster.
+    Kubernetes,
+    /// `helm upgrade --install`.
+    Helm,
+    /// Azure Resource Manager calls to the registry.
+    Acr,
+    /// Harbor's REST API.
+    Harbor,
+}
+
+impl Target {
+    fn heading(self) -> &'static str {
+        match self {
+            Target::Kubernetes => "Kubernetes",
+            Target::Helm => "Helm",
+            Target::Acr => "Azure Container Registry",
+            Target::Harbor => "Harbor",
+        }
+    }
+}
+
+/// The action of a step, which `apply` dispatches on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum StepKind {
+    /// Apply Harbor's Namespace.
+    Namespace,
+    /// Apply the StorageClass at this index of [`Plan::storage_classes`].
+    StorageClass(usize),
+    /// Apply the Secret at this index of [`Plan::secrets`].
+    Secret(usize),
+    /// Apply cert-manager's ClusterIssuer.
+    ClusterIssuer,
+    /// Install or upgrade the Harbor release.
+    HelmRelease,
+    /// Create the scope map or update its actions.
+    AcrScopeMap,
+    /// Create the token bound to the scope map.
+    AcrToken,
+    /// Generate the token's `password1`.
+    AcrTokenPassword,
+    /// Create the robot account ACR imports with.
+    HarborRobot,
+    /// Create or update Harbor's registry endpoint of ACR.
+    HarborEndpoint,
+    /// Create or update the replication rule.
+    HarborReplication,
+    /// Import the image at this index of [`Plan::imports`] into ACR.
+    AcrImport(usize),
+}
+
+/// One step of the plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// The system the step acts on.
+    pub target: Target,
+    /// The action.
+    pub kind: StepKind,
+    /// One line describing the step.
+    pub summary: String,
+    /// Further lines: the request body, the values, the secret sources.
+    pub details: Vec<String>,
+}
+
+impl Plan {
+    /// Lists the steps in the order `apply` runs them.
+    pub fn steps(&self) -> Vec<Step> {
+        let mut steps = Vec::new();
+        let mut push = |target, kind, summary: String, details: Vec<String>| {
+            steps.push(Step {
+                target,
+                kind,
+                summary,
+                details,
+            });
+        };
+
+        let namespace = self.release.namespace.clone();
+        push(
+            Target::Kubernetes,
+            StepKind::Namespace,
+            format!("apply Namespace {namespace}"),
+            Vec::new(),
+        );
+        for (index, class) in self.storage_classes.iter().enumerate() {
+            push(
+                Target::Kubernetes,
+                StepKind::StorageClass(index),
+                format!("apply StorageClass {}", describe_storage_class(class)),
+                Vec::new(),
+            );
+        }
+        for (index, secret) in self.secrets.iter().enumerate() {
+            let name = secret.metadata.name.clone().unwrap_or_default();
+            let details = self
+                .secret_sources
+                .iter()
+                .filter(|source| source.secret == name)
+                .map(|source| {
+                    format!(
+                        "{} = {} ({})",
+                        source.key, source.reference, source.config_key
+                    )
+                })
+                .collect();
+            push(
+                Target::Kubernetes,
+                StepKind::Secret(index),
+                format!("apply Secret {namespace}/{name}"),
+                details,
+            );
+        }
+        if let Some(issuer) = &self.cluster_issuer {
+            let name = issuer.metadata.name.clone().unwrap_or_default();
+            let server = issuer.data["spec"]["acme"]["server"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            push(
+                Target::Kubernetes,
+                StepKind::ClusterIssuer,
+                format!("apply ClusterIssuer {name} (ACME {server}, HTTP-01)"),
+                Vec::new(),
+            );
+        }
+
+        let mut details = vec![format!("values.yaml ({} preset):", self.preset)];
+        details.extend(self.values_yaml.lines().map(|line| format!("  {line}")));
+        push(
+            Target::Helm,
+            StepKind::HelmRelease,
+            format!("helm {}", self.helm_args("values.yaml".as_ref()).join(" ")),
+            details,
+        );
+
+        if let Some(acr) = &self.acr {
+            let registry = acr.registry.as_str();
+            let actions = acr.actions.iter().map(ToString::to_string).collect();
+            push(
+                Target::Acr,
+                StepKind::AcrScopeMap,
+                format!(
+                    "ensure scope map {} on registry {registry} with actions:",
+                    acr.scope_map.as_str()
+                ),
+                actions,
+            );
+            push(
+                Target::Acr,
+                StepKind::AcrToken,
+                format!(
+                    "ensure token {} (enabled) bound to scope map {}",
+                    acr.token.as_str(),
+                    acr.scope_map.as_str()
+                ),
+                Vec::new(),
+            );
+            push(
+                Target::Acr,
+                StepKind::AcrTokenPassword,
+                format!(
+                    "generate password1 of token {}: kept in memory for the Harbor registry endpoint, never printed",
+                    acr.token.as_str()
+                ),
+                Vec::new(),
+            );
+        }
+
+        if let Some((project, robot)) = &self.harbor.import_robot {
+            let name = robot.name.clone().unwrap_or_default();
+            push(
+                Target::Harbor,
+                StepKind::HarborRobot,
+                format!(
+                    "ensure robot account {} with pull access to project {project}",
+                    super::robot_full_name(project, &name)
+                ),
+                json_lines(robot),
+            );
+        }
+        if let Some(endpoint) = &self.harbor.acr_endpoint {
+            let token = endpoint
+                .credential
+                .as_ref()
+                .and_then(|credential| credential.access_key.clone())
+                .unwrap_or_default();
+            let mut details = json_lines(endpoint);
+            details.push(format!(
+                "credential password: <password1 of ACR token {token}>"
+            ));
+            push(
+                Target::Harbor,
+                StepKind::HarborEndpoint,
+                format!(
+                    "ensure registry endpoint {} ({})",
+                    endpoint.name.clone().unwrap_or_default(),
+                    endpoint.url.clone().unwrap_or_default()
+                ),
+                details,
+            );
+        }
+        if let Some(policy) = &self.harbor.replication {
+            push(
+                Target::Harbor,
+                StepKind::HarborReplication,
+                format!(
+                    "ensure replication rule {}: push to {} under {}/ on each push event",
+                    policy.name.clone().unwrap_or_default(),
+                    policy
+                        .dest_registry
+                        .as_ref()
+                        .and_then(|registry| registry.name.clone())
+                        .unwrap_or_default(),
+                    policy.dest_namespace.clone().unwrap_or_default(),
+                ),
+                json_lines(policy),
+            );
+        }
+
+        if let Some(acr) = &self.acr {
+            for (index, import) in self.imports.iter().enumerate() {
+                push(
+                    Target::Acr,
+                    StepKind::AcrImport(index),
+                    format!(
+                        "import {}/{} to {}/{} (digest pinned, no overwrite)",
+                        import.source_registry,
+                        import.source_image,
+                        acr.registry.login_server(),
+                        import.target_tag
+                    ),
+                    Vec::new(),
+                );
+            }
+        }
+        steps
+    }
+
+    /// Renders the plan as text: a header, the numbered steps grouped by target, and warnings.
+    pub fn render_text(&self) -> String {
+        let mut text = String::new();
+        let _ = writeln!(
+            text,
+            "Plan: Harbor {} on AKS, preset {}, chart {} {}",
+            self.harbor.url,
+            self.preset,
+            self.release.chart,
+            self.release.version.as_deref().unwrap_or("(latest)")
+        );
+        if let Some(class) = &self.existing_storage_class {
+            let _ = writeln!(
+                text,
+                "Storage: existing StorageClass {class} (created by AKS)"
+            );
+        }
+        if let Some(image) = &self.app_image {
+            let _ = writeln!(text, "Sample application image: {image}");
+        }
+
+        let mut current = None;
+        for (index, step) in self.steps().iter().enumerate() {
+            if current != Some(step.target) {
+                let _ = writeln!(text, "\n{}", step.target.heading());
+                current = Some(step.target);
+            }
+            let _ = writeln!(text, "{:>3}. {}", index + 1, step.summary);
+            for line in &step.details {
+                let _ = writeln!(text, "       {line}");
+            }
+        }
+
+        if !self.warnings.is_empty() {
+            let _ = writeln!(text, "\nWarnings");
+            for warning in &self.warnings {
+                let _ = writeln!(text, "  - {warning}");
+            }
+        }
+        text
+    }
+}
+
+fn describe_storage_class(class: &StorageClass) -> String {
+    let name = class.metadata.name.clone().unwrap_or_default();
+    let sku = class
+        .parameters
+        .as_ref()
+        .and_then(|parameters| parameters.get("skuName").cloned())
+        .unwrap_or_default();
+    format!("{name} ({}, skuName {sku})", class.provisioner)
+}
+
+fn json_lines(body: &impl Serialize) -> Vec<String> {
+    let json = serde_json::to_string_pretty(body).unwrap_or_else(|error| format!("<{error}>"));
+    json.lines().map(str::to_owned).collect()
+}

@@ -1,0 +1,125 @@
+//! Runs the main job example as a user would and checks its output and files.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// Builds the example once with cargo (a no-op when `cargo test` already built it) and returns
+/// its path: `<target>/debug/examples/harbor-on-aks`, next to this test's `deps` folder.
+fn example() -> Command {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    let binary = BINARY.get_or_init(|| {
+        let status = Command::new(env!("CARGO"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["build", "--quiet", "--example", "harbor-on-aks"])
+            .status()
+            .expect("cargo runs");
+        assert!(
+            status.success(),
+            "cargo build --example harbor-on-aks failed"
+        );
+        let test_binary = std::env::current_exe().unwrap();
+        let profile_dir = test_binary.parent().unwrap().parent().unwrap();
+        profile_dir
+            .join("examples")
+            .join(format!("harbor-on-aks{}", std::env::consts::EXE_SUFFIX))
+    });
+    let mut command = Command::new(binary);
+    command
+        .env_remove("HARBOR_ADMIN_PASSWORD")
+        .env_remove("HARBOR_SECRET_KEY");
+    command
+}
+
+#[test]
+fn harbor_on_aks_plan_writes_files() {
+    let out = tempfile::tempdir().unwrap();
+    let output = example()
+        .args(["plan", "--preset", "across-zones", "--out"])
+        .arg(out.path())
+        .output()
+        .expect("the example runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+
+    assert!(
+        stdout.starts_with("Plan: Harbor https://harbor.example.test on AKS, preset across-zones"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "apply StorageClass harbor-file-zrs (file.csi.azure.com, skuName Premium_ZRS)"
+        )
+    );
+    assert!(stdout.contains("HARBOR_ADMIN_PASSWORD = <from env HARBOR_ADMIN_PASSWORD>"));
+    assert!(stdout.contains("ensure scope map harbor-push-scope-map on registry exampleacr"));
+    assert!(stdout.contains("ensure replication rule library-to-exampleacr"));
+    assert!(stdout.contains("import harbor.example.test/library/nginx:1.25.3 to exampleacr.azurecr.io/mirror/nginx:1.25.3"));
+    assert!(stdout.contains("Wrote 7 files to"), "{stdout}");
+
+    let plan_txt = std::fs::read_to_string(out.path().join("plan.txt")).unwrap();
+    assert!(stdout.starts_with(&plan_txt), "stdout begins with plan.txt");
+    assert!(out.path().join("helm-command.sh").is_file());
+    assert!(out.path().join("values.yaml").is_file());
+}
+
+#[test]
+fn harbor_on_aks_apply_fails_without_secrets() {
+    let output = Command::new(env!("CARGO"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "run",
+            "--quiet",
+            "--example",
+            "harbor-on-aks",
+            "--",
+            "apply",
+        ])
+        .env_remove("HARBOR_ADMIN_PASSWORD")
+        .env_remove("HARBOR_SECRET_KEY")
+        .output()
+        .expect("cargo runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert_eq!(
+        stderr.trim_end(),
+        "error: failed to read the secret of `harbor.admin_password`: environment variable \
+         HARBOR_ADMIN_PASSWORD is not set: export it before running apply"
+    );
+}
+
+#[test]
+fn harbor_on_aks_rejects_bad_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("harbor.toml");
+    let sample =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/harbor.toml"))
+            .unwrap();
+    std::fs::write(
+        &config,
+        sample.replace("location = \"westeurope\"", "location = \"West Europe\""),
+    )
+    .unwrap();
+    let output = Command::new(env!("CARGO"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "run",
+            "--quiet",
+            "--example",
+            "harbor-on-aks",
+            "--",
+            "plan",
+            "--config",
+        ])
+        .arg(&config)
+        .output()
+        .expect("cargo runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("invalid configuration"), "{stderr}");
+    assert!(stderr.contains("azure.location = \"West Europe\": an Azure location has only lowercase letters and digits"), "{stderr}");
+}

@@ -1,0 +1,421 @@
+//! The deployment plan built from the bundled sample configuration, for each preset.
+
+use std::path::Path;
+
+use aks_deploy::chart_keys::ChartKeys;
+use harbor_azure::config::Config;
+use harbor_azure::plan::{Plan, PlanError, Preset, SecretMode, StepKind, load_chart_keys};
+use serde_json::Value;
+
+const SAMPLE_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/harbor.toml");
+
+/// The value that plan mode puts in place of secrets; it must never reach any output.
+const PLACEHOLDER: &str = "plan-placeholder";
+
+fn chart_keys() -> ChartKeys {
+    load_chart_keys(Path::new(env!("CARGO_MANIFEST_DIR")))
+        .expect("the Harbor chart is readable from the specs folder (set HARBOR_AZURE_SPECS)")
+}
+
+fn sample() -> Config {
+    Config::load(SAMPLE_PATH).unwrap()
+}
+
+fn plan_for(config: &Config, preset: Preset) -> Plan {
+    Plan::build(config, preset, &chart_keys(), SecretMode::Placeholder).unwrap()
+}
+
+fn values_of(plan: &Plan) -> Value {
+    serde_saphyr::from_str(&plan.values_yaml).unwrap()
+}
+
+#[test]
+fn every_preset_plans_without_secrets() {
+    for preset in Preset::ALL {
+        let plan = plan_for(&sample(), preset);
+        let text = plan.render_text();
+        assert!(text.contains(&format!("preset {preset}")), "{text}");
+        assert!(
+            text.contains("HARBOR_ADMIN_PASSWORD = <from env HARBOR_ADMIN_PASSWORD>"),
+            "{text}"
+        );
+        assert!(
+            !text.contains(PLACEHOLDER),
+            "{preset}: placeholder in the text"
+        );
+        assert!(
+            !plan.values_yaml.contains(PLACEHOLDER),
+            "{preset}: placeholder in values"
+        );
+        assert!(
+            text.contains("helm upgrade --install harbor harbor/harbor --namespace harbor"),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn across_zones_creates_zrs_classes() {
+    let plan = plan_for(&sample(), Preset::AcrossZones);
+    let names: Vec<String> = plan
+        .storage_classes
+        .iter()
+        .map(|class| class.metadata.name.clone().unwrap())
+        .collect();
+    assert_eq!(names, ["harbor-disk-zrs", "harbor-file-zrs"]);
+    for class in &plan.storage_classes {
+        assert_eq!(class.parameters.as_ref().unwrap()["skuName"], "Premium_ZRS");
+    }
+    assert_eq!(plan.existing_storage_class, None);
+
+    let values = values_of(&plan);
+    let claims = &values["persistence"]["persistentVolumeClaim"];
+    assert_eq!(claims["registry"]["storageClass"], "harbor-file-zrs");
+    assert_eq!(claims["registry"]["accessMode"], "ReadWriteMany");
+    assert_eq!(claims["registry"]["size"], "100Gi");
+    assert_eq!(claims["database"]["storageClass"], "harbor-disk-zrs");
+    assert_eq!(claims["database"]["size"], "10Gi");
+    for component in ["core", "portal", "registry", "jobservice", "trivy"] {
+        assert_eq!(values[component]["replicas"], 3, "{component}");
+        let spread = values[component]["topologySpreadConstraints"]
+            .as_array()
+            .unwrap();
+        assert_eq!(
+            spread[0]["topologyKey"], "topology.kubernetes.io/zone",
+            "{component}"
+        );
+    }
+    assert!(plan.warnings.is_empty(), "{:?}", plan.warnings);
+}
+
+#[test]
+fn managed_disks_keeps_rwo_components_single() {
+    let plan = plan_for(&sample(), Preset::ManagedDisks);
+    assert!(plan.storage_classes.is_empty());
+    assert_eq!(
+        plan.existing_storage_class.as_deref(),
+        Some("managed-csi-premium")
+    );
+
+    let values = values_of(&plan);
+    assert_eq!(values["registry"]["replicas"], 1);
+    assert_eq!(values["jobservice"]["replicas"], 1);
+    assert_eq!(values["core"]["replicas"], 3);
+    assert_eq!(values["portal"]["replicas"], 3);
+    let claims = &values["persistence"]["persistentVolumeClaim"];
+    assert_eq!(claims["registry"]["storageClass"], "managed-csi-premium");
+    assert_eq!(claims["registry"]["size"], "100Gi");
+
+    assert_eq!(plan.warnings.len(), 2, "{:?}", plan.warnings);
+    assert!(plan.warnings[0].starts_with("harbor.replicas.registry = 3 lowered to 1"));
+    assert!(plan.warnings[1].starts_with("harbor.replicas.jobservice = 3 lowered to 1"));
+}
+
+#[test]
+fn managed_services_uses_external_database_and_redis() {
+    let plan = plan_for(&sample(), Preset::ManagedServices);
+    let values = values_of(&plan);
+    let database = &values["database"]["external"];
+    assert_eq!(database["host"], "psql-harbor.postgres.database.azure.com");
+    assert_eq!(database["sslmode"], "require");
+    assert_eq!(database["existingSecret"], "harbor-database");
+    let redis = &values["redis"]["external"];
+    assert_eq!(redis["addr"], "redis-harbor.redis.cache.windows.net:6380");
+    assert_eq!(redis["existingSecret"], "harbor-redis");
+
+    let secret_names: Vec<String> = plan
+        .secrets
+        .iter()
+        .map(|secret| secret.metadata.name.clone().unwrap())
+        .collect();
+    assert_eq!(
+        secret_names,
+        [
+            "harbor-admin-password",
+            "harbor-secret-key",
+            "harbor-database",
+            "harbor-redis"
+        ]
+    );
+    let text = plan.render_text();
+    assert!(text.contains("password = <from env HARBOR_DATABASE_PASSWORD> (postgres.password)"));
+    assert!(text.contains("REDIS_PASSWORD = <from env HARBOR_REDIS_PASSWORD> (redis.password)"));
+    // jobservice logs to the database here, so it may scale.
+    assert_eq!(values["jobservice"]["replicas"], 3);
+}
+
+#[test]
+fn managed_services_needs_postgres_section() {
+    let mut config = sample();
+    config.postgres = None;
+    let error = Plan::build(
+        &config,
+        Preset::ManagedServices,
+        &chart_keys(),
+        SecretMode::Placeholder,
+    )
+    .unwrap_err();
+    assert!(matches!(
+        error,
+        PlanError::MissingSection {
+            section: "postgres",
+            ..
+        }
+    ));
+    assert_eq!(
+        error.to_string(),
+        "the managed-services preset needs the [postgres] section in the configuration"
+    );
+}
+
+#[test]
+fn acr_scope_map_and_token_planned() {
+    let plan = plan_for(&sample(), Preset::ManagedDisks);
+    let acr = plan.acr.as_ref().unwrap();
+    assert_eq!(acr.registry.as_str(), "exampleacr");
+    assert_eq!(acr.resource_group, "rg-harbor");
+    assert_eq!(acr.token.as_str(), "harbor-push");
+    let actions: Vec<String> = acr.actions.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        actions,
+        [
+            "repositories/mirror/nginx/content/read",
+            "repositories/mirror/nginx/content/write",
+            "repositories/mirror/nginx/metadata/read",
+            "repositories/mirror/hello/content/read",
+            "repositories/mirror/hello/content/write",
+            "repositories/mirror/hello/metadata/read",
+        ]
+    );
+}
+
+#[test]
+fn harbor_endpoint_and_replication_planned() {
+    let plan = plan_for(&sample(), Preset::ManagedDisks);
+    let endpoint = plan.harbor.acr_endpoint.as_ref().unwrap();
+    assert_eq!(endpoint.r#type.as_deref(), Some("azure-acr"));
+    assert_eq!(
+        endpoint.url.as_deref(),
+        Some("https://exampleacr.azurecr.io")
+    );
+    let credential = endpoint.credential.as_ref().unwrap();
+    assert_eq!(credential.access_key.as_deref(), Some("harbor-push"));
+    assert!(credential.access_secret.is_none());
+
+    let policy = serde_json::to_value(plan.harbor.replication.as_ref().unwrap()).unwrap();
+    assert_eq!(policy["name"], "library-to-exampleacr");
+    assert_eq!(policy["dest_namespace"], "mirror");
+    assert_eq!(policy["dest_namespace_replace_count"], 1);
+    assert_eq!(
+        policy["trigger"],
+        serde_json::json!({"type": "event_based"})
+    );
+    assert_eq!(
+        policy["filters"],
+        serde_json::json!([{"type": "name", "value": "library/{hello,nginx}"}])
+    );
+    assert_eq!(policy["deletion"], false);
+    assert_eq!(policy["replicate_deletion"], false);
+
+    let (project, robot) = plan.harbor.import_robot.as_ref().unwrap();
+    assert_eq!(project, "library");
+    assert_eq!(robot.name.as_deref(), Some("acr-import"));
+}
+
+#[test]
+fn imports_map_project_to_namespace() {
+    let plan = plan_for(&sample(), Preset::ManagedDisks);
+    let imports: Vec<(String, String)> = plan
+        .imports
+        .iter()
+        .map(|import| (import.source_image.clone(), import.target_tag.clone()))
+        .collect();
+    assert_eq!(
+        imports,
+        [
+            (
+                "library/nginx:1.25.3".to_owned(),
+                "mirror/nginx:1.25.3".to_owned()
+            ),
+            (
+                "library/hello:1.0.0".to_owned(),
+                "mirror/hello:1.0.0".to_owned()
+            ),
+        ]
+    );
+    assert!(
+        plan.imports
+            .iter()
+            .all(|import| import.source_registry == "harbor.example.test")
+    );
+}
+
+#[test]
+fn steps_run_in_dependency_order() {
+    let plan = plan_for(&sample(), Preset::AcrossZones);
+    let kinds: Vec<StepKind> = plan.steps().iter().map(|step| step.kind).collect();
+    let position = |kind: StepKind| kinds.iter().position(|k| *k == kind).unwrap();
+    assert_eq!(kinds[0], StepKind::Namespace);
+    assert!(position(StepKind::Secret(0)) < position(StepKind::HelmRelease));
+    assert!(position(StepKind::HelmRelease) < position(StepKind::HarborRobot));
+    assert!(position(StepKind::AcrTokenPassword) < position(StepKind::HarborEndpoint));
+    assert!(position(StepKind::HarborEndpoint) < position(StepKind::HarborReplication));
+    assert!(position(StepKind::HarborRobot) < position(StepKind::AcrImport(0)));
+    assert_eq!(kinds.len(), 15);
+}
+
+#[test]
+fn plan_files_written_without_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = plan_for(&sample(), Preset::AcrossZones);
+    let written = plan.write_files(dir.path()).unwrap();
+    let relative: Vec<String> = written
+        .iter()
+        .map(|path| path.strip_prefix(dir.path()).unwrap().display().to_string())
+        .collect();
+    assert_eq!(
+        relative,
+        [
+            "values.yaml",
+            "manifests/namespace.yaml",
+            "manifests/storageclass-harbor-disk-zrs.yaml",
+            "manifests/storageclass-harbor-file-zrs.yaml",
+            "manifests/clusterissuer-letsencrypt.yaml",
+            "helm-command.sh",
+            "plan.txt",
+        ]
+    );
+    for path in &written {
+        let text = std::fs::read_to_string(path).unwrap();
+        assert!(!text.contains(PLACEHOLDER), "{}", path.display());
+        assert!(!text.contains("kind: Secret"), "{}", path.display());
+    }
+
+    let script = std::fs::read_to_string(dir.path().join("helm-command.sh")).unwrap();
+    assert!(script.starts_with("#!/bin/sh\n"), "{script}");
+    assert!(script.contains(
+        "helm upgrade --install harbor harbor/harbor --namespace harbor --create-namespace \
+         --wait --timeout 900s --values values.yaml --version 1.19.2\n"
+    ));
+
+    let issuer =
+        std::fs::read_to_string(dir.path().join("manifests/clusterissuer-letsencrypt.yaml"))
+            .unwrap();
+    assert!(issuer.contains("kind: ClusterIssuer"), "{issuer}");
+    assert!(issuer.contains("platform@example.test"), "{issuer}");
+    let values = std::fs::read_to_string(dir.path().join("values.yaml")).unwrap();
+    assert_eq!(values, plan.values_yaml);
+}
+
+#[test]
+fn resolve_mode_reads_file_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let admin = dir.path().join("admin");
+    let key = dir.path().join("key");
+    std::fs::write(&admin, "s3cr3t-EXAMPLE\n").unwrap();
+    std::fs::write(&key, "0123456789abcdef").unwrap();
+    let text = std::fs::read_to_string(SAMPLE_PATH)
+        .unwrap()
+        .replace(
+            "admin_password = { env = \"HARBOR_ADMIN_PASSWORD\" }",
+            &format!(
+                "admin_password = {{ file = {:?} }}",
+                admin.display().to_string()
+            ),
+        )
+        .replace(
+            "secret_key = { env = \"HARBOR_SECRET_KEY\" }",
+            &format!("secret_key = {{ file = {:?} }}", key.display().to_string()),
+        );
+    let config = Config::from_toml(&text).unwrap();
+
+    let plan = Plan::build(
+        &config,
+        Preset::ManagedDisks,
+        &chart_keys(),
+        SecretMode::Resolve,
+    )
+    .unwrap();
+    let admin_secret = &plan.secrets[0];
+    let data = admin_secret.data.as_ref().unwrap();
+    assert_eq!(data["HARBOR_ADMIN_PASSWORD"].0, b"s3cr3t-EXAMPLE");
+    assert!(!plan.render_text().contains("s3cr3t-EXAMPLE"));
+    assert!(!plan.values_yaml.contains("s3cr3t-EXAMPLE"));
+    let debug = format!("{plan:?}");
+    assert!(!debug.contains("s3cr3t-EXAMPLE"), "{debug}");
+    // k8s-openapi's ByteString prints bytes as numbers.
+    let bytes = format!("{:?}", b"s3cr3t-EXAMPLE".to_vec());
+    assert!(!debug.contains(bytes.trim_matches(['[', ']'])), "{debug}");
+    assert!(debug.contains("harbor-admin-password"), "{debug}");
+}
+
+#[test]
+fn resolve_mode_names_missing_variable() {
+    let text = std::fs::read_to_string(SAMPLE_PATH).unwrap().replace(
+        "HARBOR_ADMIN_PASSWORD",
+        "HARBOR_AZURE_TEST_VARIABLE_NEVER_SET",
+    );
+    let config = Config::from_toml(&text).unwrap();
+    let error = Plan::build(
+        &config,
+        Preset::ManagedDisks,
+        &chart_keys(),
+        SecretMode::Resolve,
+    )
+    .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "failed to read the secret of `harbor.admin_password`"
+    );
+    let source = std::error::Error::source(&error).unwrap().to_string();
+    assert_eq!(
+        source,
+        "environment variable HARBOR_AZURE_TEST_VARIABLE_NEVER_SET is not set: export it before running apply"
+    );
+}
+
+#[test]
+fn resolve_mode_rejects_short_secret_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let admin = dir.path().join("admin");
+    let key = dir.path().join("key");
+    std::fs::write(&admin, "s3cr3t-EXAMPLE").unwrap();
+    std::fs::write(&key, "short-key").unwrap();
+    let text = std::fs::read_to_string(SAMPLE_PATH)
+        .unwrap()
+        .replace(
+            "admin_password = { env = \"HARBOR_ADMIN_PASSWORD\" }",
+            &format!(
+                "admin_password = {{ file = {:?} }}",
+                admin.display().to_string()
+            ),
+        )
+        .replace(
+            "secret_key = { env = \"HARBOR_SECRET_KEY\" }",
+            &format!("secret_key = {{ file = {:?} }}", key.display().to_string()),
+        );
+    let config = Config::from_toml(&text).unwrap();
+    let error = Plan::build(
+        &config,
+        Preset::ManagedDisks,
+        &chart_keys(),
+        SecretMode::Resolve,
+    )
+    .unwrap_err();
+    let source = std::error::Error::source(&error).unwrap().to_string();
+    assert!(source.contains("secret_key"), "{source}");
+    assert!(source.contains("16 characters"), "{source}");
+    assert!(!source.contains("short-key"), "{source}");
+}
+
+#[test]
+fn preset_names_round_trip() {
+    for preset in Preset::ALL {
+        assert_eq!(preset.as_str().parse::<Preset>().unwrap(), preset);
+    }
+    let error = "zonal".parse::<Preset>().unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "unknown preset `zonal`: use managed-disks, managed-services or across-zones"
+    );
+}
