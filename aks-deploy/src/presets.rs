@@ -239,10 +239,18 @@ pub fn across_zones(base: &PresetBase, layout: &ZoneLayout) -> Result<HarborValu
         redis: Some(disk("8Gi")),
         trivy: Some(file(PREMIUM_FILE_MIN_SIZE)),
     };
-    for component in values.deployed_scalable_components() {
-        if let Some(workload) = values.workload_mut(component) {
-            workload.replicas = Some(replicas);
-            workload.topology_spread_constraints = zone_spread_constraints();
+    // Every scalable component gets replicas and spread, including nginx and the exporter that
+    // only deploy with service exposure or metrics, so enabling those later keeps the layout.
+    // Budgets go only to deployed components because the chart renders a budget even for a
+    // component it does not deploy.
+    let deployed = values.deployed_scalable_components();
+    for component in Component::SCALABLE {
+        let Some(workload) = values.workload_mut(component) else {
+            continue;
+        };
+        workload.replicas = Some(replicas);
+        workload.topology_spread_constraints = zone_spread_constraints();
+        if deployed.contains(&component) {
             workload.pod_disruption_budget = Some(DisruptionBudget {
                 enabled: true,
                 min_available: replicas - 1,

@@ -504,3 +504,27 @@ async fn node_port_exposure_renders_ports() {
     node_ports.sort();
     assert_eq!(node_ports, [30080, 30443]);
 }
+
+#[tokio::test]
+async fn zone_preset_with_metrics_spreads_exporter() {
+    let Some(helm) = support::helm_or_skip() else {
+        return;
+    };
+    let mut base = base();
+    base.cluster_issuer = None;
+    let mut values = across_zones(&base, &ZoneLayout::default()).unwrap();
+    values.metrics = Some(aks_deploy::values::Metrics {
+        enabled: true,
+        service_monitor: aks_deploy::values::ServiceMonitor::default(),
+    });
+    let objects = support::helm_template(&helm, &values).await;
+
+    assert_eq!(replicas(&objects, "harbor-exporter"), 3);
+    let constraints = pod_spec(&objects, "harbor-exporter")
+        .topology_spread_constraints
+        .as_ref()
+        .expect("exporter constraints");
+    assert_eq!(constraints.len(), 2);
+    let config = config(&objects, "harbor-core", "METRIC_ENABLE");
+    assert_eq!(config, "true");
+}
