@@ -326,12 +326,7 @@ fn hostname_outside_dns_zone_rejected() {
 #[test]
 fn storage_size_rule() {
     let text = sample_with("registry = \"100Gi\"", "registry = \"100GB\"");
-    assert_single_problem(
-        &text,
-        "harbor.sizes.registry",
-        "100GB",
-        "such as `10Gi`",
-    );
+    assert_single_problem(&text, "harbor.sizes.registry", "100GB", "such as `10Gi`");
 }
 
 #[test]
@@ -404,6 +399,17 @@ fn redis_plain_port_rejected() {
 fn import_image_rule() {
     let text = sample_with("images", "images = [\"nginx\"]");
     assert_single_problem(&text, "acr.import.images[0]", "nginx", "`repository:tag`");
+}
+
+#[test]
+fn import_robot_rule() {
+    let text = sample_with("robot =", "robot = \"acr--import\"");
+    assert_single_problem(
+        &text,
+        "acr.import.robot",
+        "acr--import",
+        "separated by single",
+    );
 }
 
 #[test]

@@ -193,33 +193,33 @@ fn acr_scope_map_and_token_planned() {
 fn harbor_endpoint_and_replication_planned() {
     let plan = plan_for(&sample(), Preset::ManagedDisks);
     let endpoint = plan.harbor.acr_endpoint.as_ref().unwrap();
-    assert_eq!(endpoint.r#type.as_deref(), Some("azure-acr"));
-    assert_eq!(
-        endpoint.url.as_deref(),
-        Some("https://exampleacr.azurecr.io")
-    );
-    let credential = endpoint.credential.as_ref().unwrap();
-    assert_eq!(credential.access_key.as_deref(), Some("harbor-push"));
-    assert!(credential.access_secret.is_none());
+    assert_eq!(endpoint.name, "exampleacr");
+    assert_eq!(endpoint.url, "https://exampleacr.azurecr.io");
+    assert_eq!(endpoint.access_key, "harbor-push");
 
-    let policy = serde_json::to_value(plan.harbor.replication.as_ref().unwrap()).unwrap();
+    let rule = plan.harbor.replication.as_ref().unwrap();
+    assert_eq!(rule.endpoint, "exampleacr");
+    let policy = serde_json::to_value(rule.spec(7).unwrap().to_model()).unwrap();
     assert_eq!(policy["name"], "library-to-exampleacr");
+    assert_eq!(policy["dest_registry"]["id"], 7);
     assert_eq!(policy["dest_namespace"], "mirror");
     assert_eq!(policy["dest_namespace_replace_count"], 1);
-    assert_eq!(
-        policy["trigger"],
-        serde_json::json!({"type": "event_based"})
-    );
-    assert_eq!(
-        policy["filters"],
-        serde_json::json!([{"type": "name", "value": "library/{hello,nginx}"}])
-    );
+    assert_eq!(policy["trigger"]["type"], "event_based");
+    assert_eq!(policy["filters"][0]["type"], "name");
+    assert_eq!(policy["filters"][0]["value"], "library/{hello,nginx}");
     assert_eq!(policy["deletion"], false);
     assert_eq!(policy["replicate_deletion"], false);
+    assert_eq!(policy["override"], true);
 
-    let (project, robot) = plan.harbor.import_robot.as_ref().unwrap();
-    assert_eq!(project, "library");
-    assert_eq!(robot.name.as_deref(), Some("acr-import"));
+    let text = plan.render_text();
+    assert!(
+        text.contains("\"id\": \"<id of endpoint exampleacr>\""),
+        "{text}"
+    );
+
+    let robot = plan.harbor.import_robot.as_ref().unwrap();
+    assert_eq!(robot.full_name(), "robot$library+acr-import");
+    assert!(robot.spec().is_ok());
 }
 
 #[test]

@@ -15,14 +15,15 @@ use aks_deploy::kube_apply::Applier;
 use aks_deploy::manifests::cluster_issuer_resource;
 use aks_deploy::rollout::{WaitPolicy, wait_for_release};
 use harbor_azure::config::Config;
-use harbor_azure::plan::{Plan, Preset, SecretMode, StepKind, load_chart_keys, robot_full_name};
-use harbor_client::generated::Secret as HarborSecret;
-use harbor_client::generated::models::{Registry, RegistryUpdate, RobotSec};
+use harbor_azure::plan::{Plan, Preset, SecretMode, StepKind, load_chart_keys};
+use harbor_client::tasks::{
+    ensure_registry, ensure_replication_policy, ensure_robot, refresh_robot_secret,
+};
 use k8s_openapi::api::core::v1::{Namespace, Secret};
 use k8s_openapi::api::storage::v1::StorageClass;
 use kube::api::{Api, DynamicObject};
 use kube::{Resource, ResourceExt};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -44,6 +45,16 @@ impl fmt::Display for Outcome {
             Outcome::Updated => "updated",
             Outcome::Unchanged => "unchanged",
         })
+    }
+}
+
+impl Outcome {
+    fn from_harbor<T>(outcome: &harbor_client::tasks::Outcome<T>) -> Self {
+        match outcome {
+            harbor_client::tasks::Outcome::Created(_) => Outcome::Created,
+            harbor_client::tasks::Outcome::Updated(_) => Outcome::Updated,
+            harbor_client::tasks::Outcome::Unchanged(_) => Outcome::Unchanged,
+        }
     }
 }
 
@@ -250,12 +261,12 @@ async fn run_step(
         StepKind::HarborReplication => harbor_replication(plan, connections, carried).await,
         StepKind::AcrImport(index) => {
             let (acr, acr_plan) = acr(plan, connections)?;
-            let (project, robot) = plan
+            let robot = plan
                 .harbor
                 .import_robot
                 .as_ref()
                 .ok_or("the plan has no import robot")?;
-            let username = robot_full_name(project, robot.name.as_deref().unwrap_or_default());
+            let username = robot.full_name();
             let password = carried
                 .robot_secret
                 .clone()
@@ -332,50 +343,33 @@ async fn helm_release(plan: &Plan, connections: &Connections) -> Result<Outcome,
     })
 }
 
-/// Creates the import robot, or regenerates the secret of an existing one, because Harbor
-/// returns a robot's secret only when it is created or refreshed.
+/// Ensures the import robot. Harbor returns a robot's secret only when it is created or
+/// refreshed, so an existing robot gets a new secret for the imports.
 async fn harbor_robot(
     plan: &Plan,
     connections: &Connections,
     carried: &mut Carried,
 ) -> Result<Outcome, BoxError> {
-    let (project, robot) = plan
+    let robot = plan
         .harbor
         .import_robot
         .as_ref()
         .ok_or("the plan has no import robot")?;
-    let full_name = robot_full_name(project, robot.name.as_deref().unwrap_or_default());
-    // NOTE: looks at the first 100 robots only; a Harbor with more may get a duplicate create,
-    // which Harbor rejects with 409.
-    let existing = connections
-        .harbor
-        .list_robot()
-        .page_size(100)
-        .send()
-        .await?;
-    let found = existing
-        .items
-        .into_iter()
-        .find(|candidate| candidate.name.as_deref() == Some(full_name.as_str()));
-
-    if let Some(id) = found.and_then(|robot| robot.id) {
-        let refreshed = connections
-            .harbor
-            .refresh_sec(id, RobotSec { secret: None })
-            .send()
-            .await?;
-        let secret = refreshed.secret.ok_or("Harbor returned no robot secret")?;
-        carried.robot_secret = Some(SecretString::from(secret.expose_secret().to_owned()));
-        return Ok(Outcome::Updated);
-    }
-    let created = connections
-        .harbor
-        .create_robot(robot.clone())
-        .send()
-        .await?;
-    let secret = created.secret.ok_or("Harbor returned no robot secret")?;
-    carried.robot_secret = Some(SecretString::from(secret.expose_secret().to_owned()));
-    Ok(Outcome::Created)
+    let outcome = ensure_robot(&connections.harbor, &robot.spec()?).await?;
+    let verb = Outcome::from_harbor(&outcome);
+    let ensured = outcome.into_resource();
+    let secret = match ensured.secret {
+        Some(secret) => secret,
+        None => {
+            let id = ensured
+                .robot
+                .id
+                .ok_or("Harbor returned the robot without an id")?;
+            refresh_robot_secret(&connections.harbor, id, None).await?
+        }
+    };
+    carried.robot_secret = Some(secret.secret().clone());
+    Ok(verb)
 }
 
 async fn harbor_endpoint(
@@ -390,54 +384,16 @@ async fn harbor_endpoint(
         .ok_or("the plan has no registry endpoint")?;
     let password = carried
         .acr_password
-        .as_ref()
+        .clone()
         .ok_or("the ACR password step left no password")?;
-    let name = endpoint.name.clone().unwrap_or_default();
-    let access_key = endpoint
-        .credential
-        .as_ref()
-        .and_then(|credential| credential.access_key.clone());
-
-    let existing = connections
-        .harbor
-        .list_registries()
-        .name(&name)
-        .send()
-        .await?;
-    let found = existing
-        .items
-        .into_iter()
-        .find(|registry| registry.name.as_deref() == Some(name.as_str()));
-    if let Some(id) = found.and_then(|registry| registry.id) {
-        let update = RegistryUpdate {
-            name: Some(name),
-            description: endpoint.description.clone(),
-            url: endpoint.url.clone(),
-            credential_type: Some("basic".to_owned()),
-            access_key,
-            access_secret: Some(HarborSecret::new(password.expose_secret())),
-            insecure: endpoint.insecure,
-            ..RegistryUpdate::default()
-        };
-        connections
-            .harbor
-            .update_registry(id, update)
-            .send()
-            .await?;
-        carried.endpoint_id = Some(id);
-        return Ok(Outcome::Updated);
-    }
-
-    let mut registry: Registry = endpoint.clone();
-    if let Some(credential) = registry.credential.as_mut() {
-        credential.access_secret = Some(HarborSecret::new(password.expose_secret()));
-    }
-    let created = connections.harbor.create_registry(registry).send().await?;
-    let id = created
-        .id()
-        .ok_or("Harbor sent no Location header with the registry id")?;
+    let outcome = ensure_registry(&connections.harbor, &endpoint.spec(password)?).await?;
+    let verb = Outcome::from_harbor(&outcome);
+    let id = outcome
+        .resource()
+        .id
+        .ok_or("Harbor returned the registry endpoint without an id")?;
     carried.endpoint_id = Some(id);
-    Ok(Outcome::Created)
+    Ok(verb)
 }
 
 async fn harbor_replication(
@@ -445,40 +401,14 @@ async fn harbor_replication(
     connections: &Connections,
     carried: &mut Carried,
 ) -> Result<Outcome, BoxError> {
-    let mut policy = plan
+    let rule = plan
         .harbor
         .replication
-        .clone()
+        .as_ref()
         .ok_or("the plan has no replication rule")?;
     let endpoint_id = carried
         .endpoint_id
         .ok_or("the endpoint step left no registry id")?;
-    if let Some(destination) = policy.dest_registry.as_mut() {
-        destination.id = Some(endpoint_id);
-    }
-    let name = policy.name.clone().unwrap_or_default();
-    let existing = connections
-        .harbor
-        .list_replication_policies()
-        .name(&name)
-        .send()
-        .await?;
-    let found = existing
-        .items
-        .into_iter()
-        .find(|candidate| candidate.name.as_deref() == Some(name.as_str()));
-    if let Some(id) = found.and_then(|existing| existing.id) {
-        connections
-            .harbor
-            .update_replication_policy(id, policy)
-            .send()
-            .await?;
-        return Ok(Outcome::Updated);
-    }
-    connections
-        .harbor
-        .create_replication_policy(policy)
-        .send()
-        .await?;
-    Ok(Outcome::Created)
+    let outcome = ensure_replication_policy(&connections.harbor, &rule.spec(endpoint_id)?).await?;
+    Ok(Outcome::from_harbor(&outcome))
 }

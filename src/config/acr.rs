@@ -1,5 +1,6 @@
 //! The `[acr]` section: registry, scope map, token, repositories and imports.
 
+use harbor_client::tasks::{RobotLevel, RobotSpec, TaskError};
 use serde::Deserialize;
 
 use super::rules;
@@ -105,14 +106,15 @@ impl AcrImport {
     fn validate(&self, v: &mut Validator) {
         v.check("acr.import.project", &self.project, rules::harbor_project);
         v.check("acr.import.robot", &self.robot, |robot| {
-            let valid = !robot.is_empty()
-                && robot.chars().all(|c| {
-                    c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-')
-                });
-            if valid {
-                Ok(())
-            } else {
-                Err("a robot name has lowercase letters, digits, `.`, `_` or `-`".into())
+            let level = RobotLevel::Project(self.project.clone());
+            match RobotSpec::new(robot, level) {
+                Err(TaskError::Invalid {
+                    field: "robot name",
+                    rule,
+                    ..
+                }) => Err(rule),
+                // A bad project name is reported under acr.import.project.
+                _ => Ok(()),
             }
         });
         v.check(

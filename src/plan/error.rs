@@ -28,6 +28,10 @@ pub enum PlanError {
     #[error("invalid ACR setting")]
     Acr(#[source] acr_client::Error),
 
+    /// A Harbor robot, endpoint or replication setting is invalid.
+    #[error("invalid Harbor setting")]
+    Harbor(#[source] harbor_client::tasks::TaskError),
+
     /// A secret could not be read.
     #[error("failed to read the secret of `{key}`")]
     Secret {

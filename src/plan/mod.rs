@@ -43,7 +43,9 @@ use kube::core::DynamicObject;
 
 pub use error::PlanError;
 pub use preset::Preset;
-pub use registries::{AcrPlan, HarborPlan, PlannedImport, robot_full_name};
+pub use registries::{
+    AcrPlan, EndpointPlan, HarborPlan, PlannedImport, ReplicationPlan, RobotPlan, robot_full_name,
+};
 pub use render::{Step, StepKind, Target};
 pub use secrets::{SecretMode, SecretSource};
 
@@ -203,7 +205,7 @@ impl Plan {
             values_yaml: rendered.yaml,
             release,
             acr,
-            harbor: registries::harbor_plan(config),
+            harbor: registries::harbor_plan(config)?,
             imports: registries::planned_imports(config)?,
             app_image: config.app.as_ref().map(|app| app.image.clone()),
             warnings,

@@ -5,9 +5,10 @@ use acr_client::{
     ImportImage, RegistryName, RepositoryAction, RepositoryName, ScopeMapAction, ScopeMapName,
     TokenName,
 };
-use harbor_client::generated::models::{
-    Access, Registry, RegistryCredential, ReplicationFilter, ReplicationPolicy, ReplicationTrigger,
-    RobotCreate, RobotPermission,
+use harbor_client::tasks::replication::{Destination, Direction, Filter, Trigger};
+use harbor_client::tasks::{
+    Provider, RegistrySpec, ReplicationPolicySpec, RobotLevel, RobotPermissionSpec, RobotSpec,
+    TaskError,
 };
 use secrecy::SecretString;
 
@@ -38,12 +39,112 @@ pub struct AcrPlan {
 pub struct HarborPlan {
     /// Harbor's external URL.
     pub url: String,
-    /// Robot account that ACR imports with, and its project.
-    pub import_robot: Option<(String, RobotCreate)>,
-    /// Registry endpoint of ACR. The credential has no secret in the plan: ACR generates it.
-    pub acr_endpoint: Option<Registry>,
+    /// Robot account that ACR imports with.
+    pub import_robot: Option<RobotPlan>,
+    /// Registry endpoint of ACR.
+    pub acr_endpoint: Option<EndpointPlan>,
     /// Push replication from the import project to the ACR endpoint.
-    pub replication: Option<ReplicationPolicy>,
+    pub replication: Option<ReplicationPlan>,
+}
+
+/// A project robot account with pull access.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RobotPlan {
+    /// Project of the robot.
+    pub project: String,
+    /// Short name; Harbor's full name is `robot$<project>+<name>`.
+    pub name: String,
+}
+
+impl RobotPlan {
+    /// Returns Harbor's full name of the robot.
+    pub fn full_name(&self) -> String {
+        robot_full_name(&self.project, &self.name)
+    }
+
+    /// Builds the desired state for `harbor_client::tasks::ensure_robot`: pull on the project's
+    /// repositories, no expiry.
+    ///
+    /// # Errors
+    ///
+    /// [`TaskError`] when the robot or project name is invalid.
+    pub fn spec(&self) -> Result<RobotSpec, TaskError> {
+        Ok(
+            RobotSpec::new(&self.name, RobotLevel::Project(self.project.clone()))?
+                .description("Pulls images for ACR importImage")
+                .permission(RobotPermissionSpec::project(
+                    &self.project,
+                    [("repository", "pull")],
+                )),
+        )
+    }
+}
+
+/// Harbor's registry endpoint of ACR; its password is the ACR token's, known only at apply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointPlan {
+    /// Endpoint name.
+    pub name: String,
+    /// Registry URL, `https://<login server>`.
+    pub url: String,
+    /// User name: the ACR token's name.
+    pub access_key: String,
+}
+
+impl EndpointPlan {
+    /// Builds the desired state for `harbor_client::tasks::ensure_registry`. The secret is sent
+    /// on every call, because a new token password replaces the stored one.
+    ///
+    /// # Errors
+    ///
+    /// [`TaskError`] when the name, URL or credential is invalid.
+    pub fn spec(&self, password: SecretString) -> Result<RegistrySpec, TaskError> {
+        Ok(
+            RegistrySpec::new(&self.name, Provider::AzureAcr, &self.url)?
+                .description("ACR push target; the credential is an ACR token")
+                .credential(&self.access_key, password)?
+                .rotate_secret(true),
+        )
+    }
+}
+
+/// A push replication rule to the ACR endpoint, whose id is known only at apply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplicationPlan {
+    /// Rule name.
+    pub name: String,
+    /// Name of the destination endpoint.
+    pub endpoint: String,
+    /// Repository name pattern, such as `library/{hello,nginx}`.
+    pub pattern: String,
+    /// Destination namespace; it replaces the project, the first path component.
+    pub namespace: String,
+}
+
+impl ReplicationPlan {
+    /// Builds the desired state for `harbor_client::tasks::ensure_replication_policy`: event
+    /// based, overwriting, deletions not replicated.
+    ///
+    /// # Errors
+    ///
+    /// [`TaskError`] when a field is invalid.
+    pub fn spec(&self, destination_registry_id: i64) -> Result<ReplicationPolicySpec, TaskError> {
+        ReplicationPolicySpec::new(
+            &self.name,
+            Direction::Push {
+                destination_registry_id,
+            },
+        )?
+        .description("Push the project's mirrored repositories to ACR")
+        .filter(Filter::name(&self.pattern))?
+        .destination(Destination::new(&self.namespace, Some(1)))?
+        .trigger(Trigger::EventBased)
+        .map(|spec| {
+            spec.replicate_deletion(false)
+                .override_existing(true)
+                .enabled(true)
+        })
+    }
 }
 
 /// One image that ACR imports from Harbor.
@@ -113,74 +214,56 @@ pub(crate) fn acr_plan(config: &Config, acr: &AcrConfig) -> Result<AcrPlan, Plan
     })
 }
 
-pub(crate) fn harbor_plan(config: &Config) -> HarborPlan {
+pub(crate) fn harbor_plan(config: &Config) -> Result<HarborPlan, PlanError> {
     let url = format!("https://{}", config.harbor.hostname);
     let Some(acr) = &config.acr else {
-        return HarborPlan {
+        return Ok(HarborPlan {
             url,
             import_robot: None,
             acr_endpoint: None,
             replication: None,
-        };
+        });
     };
 
-    let endpoint = Registry {
-        name: Some(acr.name.to_ascii_lowercase()),
-        r#type: Some("azure-acr".to_owned()),
-        url: Some(format!("https://{}", acr.login_server())),
-        credential: Some(RegistryCredential {
-            r#type: Some("basic".to_owned()),
-            access_key: Some(acr.token.clone()),
-            access_secret: None,
-        }),
-        insecure: Some(false),
-        description: Some("ACR push target; the credential is an ACR token".to_owned()),
-        ..Registry::default()
+    let endpoint = EndpointPlan {
+        name: acr.name.to_ascii_lowercase(),
+        url: format!("https://{}", acr.login_server()),
+        access_key: acr.token.clone(),
     };
-    let import_robot = acr
-        .import
-        .as_ref()
-        .map(|import| (import.project.clone(), import_robot(import)));
-    let replication = acr
-        .import
-        .as_ref()
-        .map(|import| replication_policy(acr, import, &endpoint));
-    HarborPlan {
+    // Builds each desired state once with stand-in values, so harbor-client checks the names now.
+    endpoint
+        .spec(SecretString::from("plan"))
+        .map_err(PlanError::Harbor)?;
+
+    let mut import_robot = None;
+    let mut replication = None;
+    if let Some(import) = &acr.import {
+        let robot = RobotPlan {
+            project: import.project.clone(),
+            name: import.robot.clone(),
+        };
+        robot.spec().map_err(PlanError::Harbor)?;
+        let rule = ReplicationPlan {
+            name: format!("{}-to-{}", import.project, endpoint.name),
+            endpoint: endpoint.name.clone(),
+            pattern: replication_pattern(acr, import),
+            namespace: import.target_namespace.clone(),
+        };
+        rule.spec(1).map_err(PlanError::Harbor)?;
+        import_robot = Some(robot);
+        replication = Some(rule);
+    }
+    Ok(HarborPlan {
         url,
         import_robot,
         acr_endpoint: Some(endpoint),
         replication,
-    }
+    })
 }
 
-fn import_robot(import: &AcrImport) -> RobotCreate {
-    RobotCreate {
-        name: Some(import.robot.clone()),
-        description: Some("Pulls images for ACR importImage".to_owned()),
-        level: Some("project".to_owned()),
-        // -1: the robot never expires.
-        duration: Some(-1),
-        disable: Some(false),
-        permissions: Some(vec![RobotPermission {
-            kind: Some("project".to_owned()),
-            namespace: Some(import.project.clone()),
-            access: Some(vec![Access {
-                resource: Some("repository".to_owned()),
-                action: Some("pull".to_owned()),
-                effect: None,
-            }]),
-        }]),
-        secret: None,
-    }
-}
-
-/// Push replication of the project's repositories that the scope map covers, with the
-/// project's path level replaced by the target namespace (`library/nginx` to `mirror/nginx`).
-fn replication_policy(
-    acr: &AcrConfig,
-    import: &AcrImport,
-    endpoint: &Registry,
-) -> ReplicationPolicy {
+/// Selects the project's repositories that the scope map covers under the target namespace,
+/// so that replication never pushes where the token may not write.
+fn replication_pattern(acr: &AcrConfig, import: &AcrImport) -> String {
     let prefix = format!("{}/", import.target_namespace);
     let mut repositories: Vec<&str> = acr
         .repositories
@@ -189,39 +272,10 @@ fn replication_policy(
         .collect();
     repositories.sort_unstable();
     repositories.dedup();
-    let pattern = match repositories.as_slice() {
+    match repositories.as_slice() {
         [] => format!("{}/**", import.project),
         [single] => format!("{}/{single}", import.project),
         several => format!("{}/{{{}}}", import.project, several.join(",")),
-    };
-    ReplicationPolicy {
-        name: Some(format!(
-            "{}-to-{}",
-            import.project,
-            acr.name.to_ascii_lowercase()
-        )),
-        description: Some("Push the project's mirrored repositories to ACR".to_owned()),
-        dest_registry: Some(Registry {
-            name: endpoint.name.clone(),
-            ..Registry::default()
-        }),
-        dest_namespace: Some(import.target_namespace.clone()),
-        dest_namespace_replace_count: Some(1),
-        trigger: Some(ReplicationTrigger {
-            r#type: Some("event_based".to_owned()),
-            trigger_settings: None,
-        }),
-        filters: Some(vec![ReplicationFilter {
-            r#type: Some("name".to_owned()),
-            value: Some(serde_json::Value::String(pattern)),
-            decoration: None,
-        }]),
-        // Harbor's create and update handlers read `deletion`, so both names are sent.
-        deletion: Some(false),
-        replicate_deletion: Some(false),
-        r#override: Some(true),
-        enabled: Some(true),
-        ..ReplicationPolicy::default()
     }
 }
 

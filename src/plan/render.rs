@@ -178,54 +178,47 @@ impl Plan {
             );
         }
 
-        if let Some((project, robot)) = &self.harbor.import_robot {
-            let name = robot.name.clone().unwrap_or_default();
+        if let Some(robot) = &self.harbor.import_robot {
             push(
                 Target::Harbor,
                 StepKind::HarborRobot,
                 format!(
-                    "ensure robot account {} with pull access to project {project}",
-                    super::robot_full_name(project, &name)
+                    "ensure robot account {} with pull access to project {}; its new secret is kept in memory for the imports",
+                    robot.full_name(),
+                    robot.project
                 ),
-                json_lines(robot),
+                Vec::new(),
             );
         }
         if let Some(endpoint) = &self.harbor.acr_endpoint {
-            let token = endpoint
-                .credential
-                .as_ref()
-                .and_then(|credential| credential.access_key.clone())
-                .unwrap_or_default();
-            let mut details = json_lines(endpoint);
-            details.push(format!(
-                "credential password: <password1 of ACR token {token}>"
-            ));
             push(
                 Target::Harbor,
                 StepKind::HarborEndpoint,
                 format!(
-                    "ensure registry endpoint {} ({})",
-                    endpoint.name.clone().unwrap_or_default(),
-                    endpoint.url.clone().unwrap_or_default()
+                    "ensure registry endpoint {} (azure-acr, {}) with user {} and that token's password1",
+                    endpoint.name, endpoint.url, endpoint.access_key
                 ),
-                details,
+                Vec::new(),
             );
         }
-        if let Some(policy) = &self.harbor.replication {
+        if let Some(rule) = &self.harbor.replication {
+            let details = match rule.spec(0) {
+                Ok(spec) => {
+                    let mut body = serde_json::to_value(spec.to_model()).unwrap_or_default();
+                    body["dest_registry"] =
+                        serde_json::json!({ "id": format!("<id of endpoint {}>", rule.endpoint) });
+                    json_lines(&body)
+                }
+                Err(error) => vec![format!("<invalid: {error}>")],
+            };
             push(
                 Target::Harbor,
                 StepKind::HarborReplication,
                 format!(
-                    "ensure replication rule {}: push to {} under {}/ on each push event",
-                    policy.name.clone().unwrap_or_default(),
-                    policy
-                        .dest_registry
-                        .as_ref()
-                        .and_then(|registry| registry.name.clone())
-                        .unwrap_or_default(),
-                    policy.dest_namespace.clone().unwrap_or_default(),
+                    "ensure replication rule {}: push {} to {} under {}/ on each push",
+                    rule.name, rule.pattern, rule.endpoint, rule.namespace
                 ),
-                json_lines(policy),
+                details,
             );
         }
 
