@@ -85,7 +85,15 @@ fn across_zones_creates_zrs_classes() {
             "{component}"
         );
     }
-    assert!(plan.warnings.is_empty(), "{:?}", plan.warnings);
+    assert_eq!(
+        plan.warnings,
+        [
+            "harbor.sizes.job_log = 1Gi is below 100Gi, the smallest Premium Azure Files share: \
+             the across-zones preset gets a 100Gi share",
+            "harbor.sizes.trivy = 5Gi is below 100Gi, the smallest Premium Azure Files share: \
+             the across-zones preset gets a 100Gi share",
+        ]
+    );
 }
 
 #[test]

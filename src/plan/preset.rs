@@ -127,8 +127,75 @@ pub(crate) fn preset_values(
         replace_storage_class(&mut values, &harbor.storage_classes.disk);
     }
     apply_sizes(&mut values, config);
-    let warnings = apply_replicas(&mut values, config, preset);
+    let mut warnings = apply_replicas(&mut values, config, preset);
+    if preset == Preset::AcrossZones {
+        warnings.extend(small_file_shares(config));
+    }
     Ok((values, warnings))
+}
+
+/// Warns about Azure Files volumes below the smallest Premium share, which Azure provisions
+/// (and bills) at that size whatever the claim requests.
+fn small_file_shares(config: &Config) -> Vec<String> {
+    let minimum = presets::PREMIUM_FILE_MIN_SIZE;
+    let Some(minimum_bytes) = quantity_bytes(minimum) else {
+        return Vec::new();
+    };
+    let sizes = &config.harbor.sizes;
+    [
+        ("registry", &sizes.registry),
+        ("job_log", &sizes.job_log),
+        ("trivy", &sizes.trivy),
+    ]
+    .into_iter()
+    .filter(|(_, size)| quantity_bytes(size).is_some_and(|bytes| bytes < minimum_bytes))
+    .map(|(volume, size)| {
+        format!(
+            "harbor.sizes.{volume} = {size} is below {minimum}, the smallest Premium Azure \
+                 Files share: the across-zones preset gets a {minimum} share"
+        )
+    })
+    .collect()
+}
+
+/// Converts a storage quantity such as `10Gi` or `500M` into bytes.
+fn quantity_bytes(quantity: &str) -> Option<u128> {
+    let split = quantity
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(quantity.len());
+    let (number, suffix) = quantity.split_at(split);
+    let number: u128 = number.parse().ok()?;
+    let multiplier: u128 = match suffix {
+        "" => 1,
+        "Ki" => 1 << 10,
+        "Mi" => 1 << 20,
+        "Gi" => 1 << 30,
+        "Ti" => 1 << 40,
+        "Pi" => 1 << 50,
+        "Ei" => 1 << 60,
+        "k" => 1_000,
+        "M" => 1_000_000,
+        "G" => 1_000_000_000,
+        "T" => 1_000_000_000_000,
+        "P" => 1_000_000_000_000_000,
+        "E" => 1_000_000_000_000_000_000,
+        _ => return None,
+    };
+    number.checked_mul(multiplier)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quantity_bytes;
+
+    #[test]
+    fn quantity_bytes_by_suffix() {
+        assert_eq!(quantity_bytes("100Gi"), Some(100 << 30));
+        assert_eq!(quantity_bytes("1Gi"), Some(1 << 30));
+        assert_eq!(quantity_bytes("500M"), Some(500_000_000));
+        assert_eq!(quantity_bytes("42"), Some(42));
+        assert_eq!(quantity_bytes("10GB"), None);
+    }
 }
 
 fn claims_mut(values: &mut HarborValues) -> Vec<(&'static str, &mut Claim)> {
