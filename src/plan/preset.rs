@@ -184,20 +184,6 @@ fn quantity_bytes(quantity: &str) -> Option<u128> {
     number.checked_mul(multiplier)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::quantity_bytes;
-
-    #[test]
-    fn quantity_bytes_by_suffix() {
-        assert_eq!(quantity_bytes("100Gi"), Some(100 << 30));
-        assert_eq!(quantity_bytes("1Gi"), Some(1 << 30));
-        assert_eq!(quantity_bytes("500M"), Some(500_000_000));
-        assert_eq!(quantity_bytes("42"), Some(42));
-        assert_eq!(quantity_bytes("10GB"), None);
-    }
-}
-
 fn claims_mut(values: &mut HarborValues) -> Vec<(&'static str, &mut Claim)> {
     let claims = &mut values.persistence.persistent_volume_claim;
     let job_log = claims
@@ -281,4 +267,18 @@ fn apply_replicas(values: &mut HarborValues, config: &Config, preset: Preset) ->
         }
     }
     warnings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quantity_bytes;
+
+    #[test]
+    fn quantity_bytes_by_suffix() {
+        assert_eq!(quantity_bytes("100Gi"), Some(100 << 30));
+        assert_eq!(quantity_bytes("1Gi"), Some(1 << 30));
+        assert_eq!(quantity_bytes("500M"), Some(500_000_000));
+        assert_eq!(quantity_bytes("42"), Some(42));
+        assert_eq!(quantity_bytes("10GB"), None);
+    }
 }
