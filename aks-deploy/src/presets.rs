@@ -226,6 +226,7 @@ pub fn across_zones(base: &PresetBase, layout: &ZoneLayout) -> Result<HarborValu
             rule: "AKS regions offer zones 1 to 3: use 2 or 3".into(),
         });
     }
+
     let replicas = i32::from(layout.zones);
     let mut values = base.values();
     let file = |size: &str| Claim::new(&layout.file_class, AccessMode::ReadWriteMany, size);
@@ -239,6 +240,7 @@ pub fn across_zones(base: &PresetBase, layout: &ZoneLayout) -> Result<HarborValu
         redis: Some(disk("8Gi")),
         trivy: Some(file(PREMIUM_FILE_MIN_SIZE)),
     };
+
     // Every scalable component gets replicas and spread, including nginx and the exporter that
     // only deploy with service exposure or metrics, so enabling those later keeps the layout.
     // Budgets go only to deployed components because the chart renders a budget even for a

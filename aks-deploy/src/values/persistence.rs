@@ -101,7 +101,7 @@ pub struct Claims {
     pub trivy: Option<Claim>,
 }
 
-/// Where the registry stores image layers.
+/// Storage backend of the registry's image layers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ImageStorage {
     /// The registry claim.
