@@ -4,7 +4,7 @@ use std::path::Path;
 
 use aks_deploy::chart_keys::ChartKeys;
 use harbor_azure::config::Config;
-use harbor_azure::plan::{Plan, PlanError, Preset, SecretMode, StepKind, load_chart_keys};
+use harbor_azure::plan::{Plan, PlanError, Preset, SecretMode, StepKind, Target, load_chart_keys};
 use serde_json::Value;
 
 const SAMPLE_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/harbor.toml");
@@ -150,6 +150,37 @@ fn managed_services_uses_external_database_and_redis() {
     assert!(text.contains("REDIS_PASSWORD = <from env HARBOR_REDIS_PASSWORD> (redis.password)"));
     // jobservice logs to the database here, so it may scale.
     assert_eq!(values["jobservice"]["replicas"], 3);
+}
+
+#[test]
+fn prerequisites_listed_from_config() {
+    let plan = plan_for(&sample(), Preset::ManagedServices);
+    assert_eq!(
+        plan.prerequisites,
+        [
+            "NGINX ingress controller: release ingress-nginx in namespace ingress-nginx, serving ingress class nginx",
+            "cert-manager with its CRDs in namespace cert-manager, for ClusterIssuer letsencrypt",
+            "DNS: a record for harbor.example.test in zone example.test (resource group rg-dns) pointing at the ingress controller's external IP",
+            "virtual network vnet-harbor 10.240.0.0/16 with subnets aks 10.240.0.0/20, postgres 10.240.16.0/24, redis 10.240.17.0/24",
+        ]
+    );
+    assert!(
+        plan.render_text()
+            .contains("Prerequisites (not created by this plan)")
+    );
+}
+
+#[test]
+fn plan_without_acr_has_no_registry_steps() {
+    let mut config = sample();
+    config.acr = None;
+    let plan = plan_for(&config, Preset::ManagedDisks);
+    assert!(plan.acr.is_none());
+    assert!(plan.imports.is_empty());
+    let targets: Vec<_> = plan.steps().iter().map(|step| step.target).collect();
+    assert!(!targets.contains(&Target::Acr));
+    assert!(!targets.contains(&Target::Harbor));
+    assert_eq!(plan.steps().len(), 5);
 }
 
 #[test]

@@ -88,6 +88,9 @@ pub struct Plan {
     pub imports: Vec<PlannedImport>,
     /// The sample application's image.
     pub app_image: Option<String>,
+    /// What the plan expects to exist and does not create: the ingress controller,
+    /// cert-manager, the DNS record and the network.
+    pub prerequisites: Vec<String>,
     /// Settings the preset could not honour, and chart validation warnings.
     pub warnings: Vec<String>,
 }
@@ -113,9 +116,55 @@ impl fmt::Debug for Plan {
             .field("harbor", &self.harbor)
             .field("imports", &self.imports)
             .field("app_image", &self.app_image)
+            .field("prerequisites", &self.prerequisites)
             .field("warnings", &self.warnings)
             .finish_non_exhaustive()
     }
+}
+
+fn prerequisites(config: &Config) -> Vec<String> {
+    let harbor = &config.harbor;
+    let ingress = &config.ingress_nginx;
+    let mut lines = vec![format!(
+        "NGINX ingress controller: release {} in namespace {}, serving ingress class {}",
+        ingress.release, ingress.namespace, harbor.ingress_class
+    )];
+    if let Some(cert_manager) = &config.cert_manager {
+        lines.push(format!(
+            "cert-manager with its CRDs in namespace {}, for ClusterIssuer {}",
+            cert_manager.namespace, cert_manager.cluster_issuer
+        ));
+    } else {
+        lines.push(format!(
+            "TLS Secret {}/{} with Harbor's certificate",
+            harbor.namespace, harbor.tls_secret
+        ));
+    }
+    if let Some(dns) = &config.dns {
+        let group = dns
+            .resource_group
+            .as_deref()
+            .unwrap_or(&config.azure.resource_group);
+        lines.push(format!(
+            "DNS: a record for {} in zone {} (resource group {group}) pointing at the ingress \
+             controller's external IP",
+            harbor.hostname, dns.zone
+        ));
+    }
+    if let Some(network) = &config.network {
+        let subnets: Vec<String> = network
+            .subnets
+            .iter()
+            .map(|(name, cidr)| format!("{name} {cidr}"))
+            .collect();
+        lines.push(format!(
+            "virtual network {} {} with subnets {}",
+            network.vnet,
+            network.address_space,
+            subnets.join(", ")
+        ));
+    }
+    lines
 }
 
 /// Loads the chart's key tree for value validation: from `HARBOR_AZURE_SPECS/harbor-helm/chart`
@@ -208,6 +257,7 @@ impl Plan {
             harbor: registries::harbor_plan(config)?,
             imports: registries::planned_imports(config)?,
             app_image: config.app.as_ref().map(|app| app.image.clone()),
+            prerequisites: prerequisites(config),
             warnings,
         })
     }

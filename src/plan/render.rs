@@ -262,6 +262,13 @@ impl Plan {
             let _ = writeln!(text, "Sample application image: {image}");
         }
 
+        if !self.prerequisites.is_empty() {
+            let _ = writeln!(text, "\nPrerequisites (not created by this plan)");
+            for line in &self.prerequisites {
+                let _ = writeln!(text, "  - {line}");
+            }
+        }
+
         let mut current = None;
         for (index, step) in self.steps().iter().enumerate() {
             if current != Some(step.target) {
