@@ -3,7 +3,6 @@
 
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
@@ -28,18 +27,25 @@ pub(crate) fn run(out: &Path) -> anyhow::Result<()> {
     let mut report = String::new();
     report.push_str(&format!(
         "Build cost, `cargo xtask bench build` on {}: median of {RUNS} rebuilds of the crate alone \
-         after `cargo clean -p CRATE`, dependencies already built.\n\n",
+         after `cargo clean -p CRATE`, dependencies already built. CPU is user plus system time of \
+         the build, which depends less on other load than wall time.\n\n",
         super::machine_description()
     ));
-    report.push_str("| profile | harbor-client | harbor-api 2.0.0 (crates.io) | ratio |\n");
-    report.push_str("| --- | --- | --- | --- |\n");
+    report.push_str(
+        "| profile | harbor-client wall | harbor-client CPU | harbor-api 2.0.0 wall | \
+         harbor-api 2.0.0 CPU | wall ratio | CPU ratio |\n",
+    );
+    report.push_str("| --- | --- | --- | --- | --- | --- | --- |\n");
     for (release, ours, theirs) in rows {
         report.push_str(&format!(
-            "| {} | {:.1} s | {:.1} s | {:.2} |\n",
+            "| {} | {:.1} s | {:.1} s | {:.1} s | {:.1} s | {:.2} | {:.2} |\n",
             if release { "release" } else { "debug" },
-            ours.as_secs_f64(),
-            theirs.as_secs_f64(),
-            ours.as_secs_f64() / theirs.as_secs_f64(),
+            ours.wall,
+            ours.cpu,
+            theirs.wall,
+            theirs.cpu,
+            ours.wall / theirs.wall,
+            ours.cpu / theirs.cpu,
         ));
     }
     println!("{report}");
@@ -63,15 +69,34 @@ fn prepare_comparison_project(out: &Path) -> anyhow::Result<std::path::PathBuf> 
     Ok(dir)
 }
 
-/// Builds `package` once with its dependencies, then times `RUNS` rebuilds of the package alone.
+/// Wall and CPU seconds of one build.
+#[derive(Debug, Clone, Copy)]
+struct BuildTime {
+    wall: f64,
+    cpu: f64,
+}
+
+/// Builds `package` once with its dependencies, then times `RUNS` rebuilds of the package alone
+/// under `/usr/bin/time` and returns the median by wall time.
 fn median_rebuild(
     project: &Path,
     target: &Path,
     package: &str,
     release: bool,
-) -> anyhow::Result<Duration> {
-    let cargo = |args: &[&str]| -> anyhow::Result<()> {
-        let mut command = Command::new("cargo");
+) -> anyhow::Result<BuildTime> {
+    let times_file = target.join("build-time.txt");
+    let cargo = |args: &[&str], timed: bool| -> anyhow::Result<()> {
+        let mut command = if timed {
+            let mut time = Command::new("/usr/bin/time");
+            time.arg("-f")
+                .arg("%e %U %S")
+                .arg("-o")
+                .arg(&times_file)
+                .arg("cargo");
+            time
+        } else {
+            Command::new("cargo")
+        };
         command
             .args(args)
             .arg("--package")
@@ -92,14 +117,31 @@ fn median_rebuild(
         Ok(())
     };
 
-    cargo(&["build"])?;
+    std::fs::create_dir_all(target)?;
+    cargo(&["build"], false)?;
     let mut times = Vec::with_capacity(RUNS);
     for _ in 0..RUNS {
-        cargo(&["clean"])?;
-        let start = Instant::now();
-        cargo(&["build"])?;
-        times.push(start.elapsed());
+        cargo(&["clean"], false)?;
+        cargo(&["build"], true)?;
+        times.push(parse_time(&std::fs::read_to_string(&times_file)?)?);
     }
-    times.sort();
+    times.sort_by(|a, b| a.wall.total_cmp(&b.wall));
     Ok(times[RUNS / 2])
+}
+
+/// Parses the `%e %U %S` line that `/usr/bin/time -f` writes.
+fn parse_time(text: &str) -> anyhow::Result<BuildTime> {
+    let line = text.lines().last().unwrap_or_default();
+    let numbers: Vec<f64> = line
+        .split_whitespace()
+        .map(str::parse)
+        .collect::<Result<_, _>>()
+        .with_context(|| format!("invalid /usr/bin/time output {line:?}"))?;
+    let [wall, user, system] = numbers[..] else {
+        anyhow::bail!("expected three numbers from /usr/bin/time, found {line:?}");
+    };
+    Ok(BuildTime {
+        wall,
+        cpu: user + system,
+    })
 }
