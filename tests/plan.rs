@@ -347,6 +347,33 @@ fn plan_files_written_without_secrets() {
 }
 
 #[test]
+fn plan_files_drop_stale_manifests() {
+    let dir = tempfile::tempdir().unwrap();
+    plan_for(&sample(), Preset::AcrossZones)
+        .write_files(dir.path())
+        .unwrap();
+    let notes = dir.path().join("manifests/README.txt");
+    std::fs::write(&notes, "kept: not a manifest").unwrap();
+
+    plan_for(&sample(), Preset::ManagedDisks)
+        .write_files(dir.path())
+        .unwrap();
+    let mut left: Vec<String> = std::fs::read_dir(dir.path().join("manifests"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        [
+            "README.txt",
+            "clusterissuer-letsencrypt.yaml",
+            "namespace.yaml"
+        ]
+    );
+}
+
+#[test]
 fn resolve_mode_reads_file_secrets() {
     let dir = tempfile::tempdir().unwrap();
     let admin = dir.path().join("admin");

@@ -19,12 +19,16 @@ impl Plan {
     /// - `helm-command.sh`: the helm invocation, which contains no secret;
     /// - `plan.txt`: the text plan.
     ///
+    /// Other `.yaml` files in `manifests/`, left by an earlier plan (another preset creates other
+    /// StorageClasses), are removed, so that Argo CD or Flux does not apply them.
+    ///
     /// # Errors
     ///
-    /// [`std::io::Error`] when a file cannot be written.
+    /// [`std::io::Error`] when a file cannot be written or a stale manifest cannot be removed.
     pub fn write_files(&self, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
         let manifests = dir.join("manifests");
         std::fs::create_dir_all(&manifests)?;
+        let stale = yaml_files(&manifests)?;
         let mut written = Vec::new();
         let mut write = |path: PathBuf, contents: &str| -> std::io::Result<()> {
             std::fs::write(&path, contents)?;
@@ -50,6 +54,13 @@ impl Plan {
         }
         write(dir.join("helm-command.sh"), &self.helm_script())?;
         write(dir.join("plan.txt"), &self.render_text())?;
+
+        for path in stale {
+            if !written.contains(&path) {
+                tracing::info!(path = %path.display(), "removing a manifest that is not in the plan");
+                std::fs::remove_file(&path)?;
+            }
+        }
         Ok(written)
     }
 
@@ -72,6 +83,21 @@ impl Plan {
         script.push_str(&format!("helm {}\n", args.join(" ")));
         script
     }
+}
+
+fn yaml_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_file()
+            && path
+                .extension()
+                .is_some_and(|extension| extension == "yaml")
+        {
+            files.push(path);
+        }
+    }
+    Ok(files)
 }
 
 fn to_yaml(object: &impl Serialize) -> std::io::Result<String> {
