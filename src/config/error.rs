@@ -22,7 +22,7 @@ pub enum ConfigError {
 
     /// The file is not valid TOML, has an unknown key, lacks a required key or has a value of
     /// the wrong type.
-    #[error("{origin}: invalid key `{key}`{}: {message}", location(*.line, *.column))]
+    #[error("{origin}: `{key}`{}: {message}", location(*.line, *.column))]
     Parse {
         /// The file path, or `<input>` for text parsed from memory.
         origin: String,
