@@ -123,3 +123,65 @@ fn harbor_on_aks_rejects_bad_config() {
     assert!(stderr.contains("invalid configuration"), "{stderr}");
     assert!(stderr.contains("azure.location = \"West Europe\": an Azure location has only lowercase letters and digits"), "{stderr}");
 }
+
+#[test]
+fn harbor_on_aks_apply_reports_failed_step() {
+    let dir = tempfile::tempdir().unwrap();
+    // Nothing listens on port 1 of the loopback address, so the first Kubernetes call fails.
+    let kubeconfig = dir.path().join("kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: local\n  cluster:\n    server: https://127.0.0.1:1\n\
+         contexts:\n- name: local\n  context:\n    cluster: local\n    user: local\n\
+         current-context: local\nusers:\n- name: local\n  user:\n    token: test-token\n",
+    )
+    .unwrap();
+    // apply only checks that helm exists before the first step; the failing step comes earlier.
+    let helm = dir.path().join("helm");
+    std::fs::write(&helm, "#!/bin/sh\nexit 1\n").unwrap();
+    // Without [acr] the run needs no Azure login.
+    let sample =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/harbor.toml"))
+            .unwrap();
+    let without_acr = format!(
+        "{}{}",
+        &sample[..sample.find("[acr]").unwrap()],
+        &sample[sample.find("[app]").unwrap()..]
+    );
+    let config = dir.path().join("harbor.toml");
+    std::fs::write(&config, without_acr).unwrap();
+
+    let output = example()
+        .args(["apply", "--config"])
+        .arg(&config)
+        .env("KUBECONFIG", &kubeconfig)
+        .env("HELM", &helm)
+        .env("HARBOR_ADMIN_PASSWORD", "s3cr3t-EXAMPLE")
+        .env("HARBOR_SECRET_KEY", "0123456789abcdef")
+        .output()
+        .expect("the example runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 5, "{stdout}");
+    assert!(
+        lines[0].starts_with("  1. apply Namespace harbor: failed: "),
+        "{stdout}"
+    );
+    assert_eq!(
+        lines[1],
+        "  2. apply Secret harbor/harbor-admin-password: not run"
+    );
+    assert!(
+        lines[4].starts_with("  5. helm upgrade --install harbor"),
+        "{stdout}"
+    );
+    assert!(lines[4].ends_with(": not run"), "{stdout}");
+    assert_eq!(
+        stderr.trim_end(),
+        "error: apply stopped at step 1; fix it and run apply again"
+    );
+    assert!(!stdout.contains("s3cr3t-EXAMPLE"));
+    assert!(!stderr.contains("s3cr3t-EXAMPLE"));
+}

@@ -108,26 +108,31 @@ async fn execute(
     let connections = connect(config, plan, admin_password).await?;
     let mut carried = Carried::default();
     let steps = plan.steps();
-    let mut failed = 0;
+    let mut failed_at = None;
     for (index, step) in steps.iter().enumerate() {
+        if failed_at.is_some() {
+            println!("{:>3}. {}: not run", index + 1, step.summary);
+            continue;
+        }
         let bar = spinner(step.summary.clone());
         let result = run_step(step.kind, plan, &connections, &mut carried).await;
         bar.finish_and_clear();
         match result {
             Ok(outcome) => println!("{:>3}. {}: {outcome}", index + 1, step.summary),
             Err(error) => {
-                failed += 1;
                 tracing::error!(step = %step.summary, error = %error, "step failed");
                 println!("{:>3}. {}: failed: {error}", index + 1, step.summary);
-                // Later steps depend on earlier ones, so the run stops at the first failure.
-                break;
+                // Later steps depend on earlier ones, so none of them runs after a failure.
+                failed_at = Some(index + 1);
             }
         }
     }
-    if failed > 0 {
-        return Err("apply stopped at the failed step; fix it and run apply again".into());
+    match failed_at {
+        Some(number) => {
+            Err(format!("apply stopped at step {number}; fix it and run apply again").into())
+        }
+        None => Ok(()),
     }
-    Ok(())
 }
 
 async fn connect(
