@@ -123,6 +123,11 @@ pub async fn wait_for_gc(
     loop {
         let run = client.get_gc(gc_id).send().await?;
         let status = run.job_status.clone().unwrap_or_default();
+        tracing::debug!(
+            gc_id,
+            job_status = status.as_str(),
+            "polled garbage collection"
+        );
         match status.to_ascii_lowercase().as_str() {
             "success" | "succeed" => return Ok(run),
             "error" | "failed" | "stopped" => {

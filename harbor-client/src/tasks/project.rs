@@ -10,7 +10,7 @@ use crate::{Client, ProjectRef};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProjectSpec {
     name: String,
-    public: bool,
+    public: Option<bool>,
     storage_limit: Option<i64>,
     proxy_cache_registry_id: Option<i64>,
     auto_scan: Option<bool>,
@@ -27,16 +27,17 @@ impl ProjectSpec {
         validate::project_name(&name)?;
         Ok(Self {
             name,
-            public: false,
+            public: None,
             storage_limit: None,
             proxy_cache_registry_id: None,
             auto_scan: None,
         })
     }
 
-    /// Makes the project public (anyone may pull) or private.
+    /// Makes the project public (anyone may pull) or private. Unset, a new project is private
+    /// and an existing one keeps its visibility.
     pub fn public(mut self, public: bool) -> Self {
-        self.public = public;
+        self.public = Some(public);
         self
     }
 
@@ -79,7 +80,7 @@ impl ProjectSpec {
 
     fn metadata(&self) -> ProjectMetadata {
         ProjectMetadata {
-            public: Some(self.public.to_string()),
+            public: Some(self.public.unwrap_or(false).to_string()),
             auto_scan: self.auto_scan.map(|enabled| enabled.to_string()),
             ..ProjectMetadata::default()
         }
@@ -124,13 +125,19 @@ pub async fn ensure_project(
 
     let mut changed = false;
     let metadata = actual.metadata.clone().unwrap_or_default();
-    let public_differs = !flag_equals(metadata.public.as_deref(), spec.public);
+    let public_differs = spec
+        .public
+        .is_some_and(|public| !flag_equals(metadata.public.as_deref(), public));
     let auto_scan_differs = spec
         .auto_scan
         .is_some_and(|enabled| !flag_equals(metadata.auto_scan.as_deref(), enabled));
     if public_differs || auto_scan_differs {
         let request = ProjectReq {
-            metadata: Some(spec.metadata()),
+            metadata: Some(ProjectMetadata {
+                public: spec.public.map(|public| public.to_string()),
+                auto_scan: spec.auto_scan.map(|enabled| enabled.to_string()),
+                ..ProjectMetadata::default()
+            }),
             ..ProjectReq::default()
         };
         client
@@ -154,7 +161,7 @@ pub async fn ensure_project(
 async fn create(client: &Client, spec: &ProjectSpec) -> Result<Project, TaskError> {
     let request = ProjectReq {
         project_name: Some(spec.name.clone()),
-        public: Some(spec.public),
+        public: Some(spec.public.unwrap_or(false)),
         metadata: Some(spec.metadata()),
         storage_limit: spec.storage_limit,
         registry_id: spec.proxy_cache_registry_id,

@@ -63,7 +63,7 @@ pub struct RegistrySpec {
     url: url::Url,
     description: Option<String>,
     credential: Option<(String, SecretString)>,
-    verify_remote_cert: bool,
+    verify_remote_cert: Option<bool>,
     rotate_secret: bool,
 }
 
@@ -96,7 +96,7 @@ impl RegistrySpec {
             url: parsed,
             description: None,
             credential: None,
-            verify_remote_cert: true,
+            verify_remote_cert: None,
             rotate_secret: false,
         })
     }
@@ -130,9 +130,10 @@ impl RegistrySpec {
         Ok(self)
     }
 
-    /// Turns verification of the remote TLS certificate on (the default) or off.
+    /// Turns verification of the remote TLS certificate on or off. Unset, a new endpoint verifies
+    /// it and an existing one keeps its setting.
     pub fn verify_remote_cert(mut self, verify: bool) -> Self {
-        self.verify_remote_cert = verify;
+        self.verify_remote_cert = Some(verify);
         self
     }
 
@@ -140,6 +141,10 @@ impl RegistrySpec {
     pub fn rotate_secret(mut self, rotate: bool) -> Self {
         self.rotate_secret = rotate;
         self
+    }
+
+    fn verifies_remote_cert(&self) -> bool {
+        self.verify_remote_cert.unwrap_or(true)
     }
 
     fn access_key(&self) -> Option<String> {
@@ -156,7 +161,7 @@ impl RegistrySpec {
         self.url.as_str().trim_end_matches('/').to_owned()
     }
 
-    fn ping(&self, id: Option<i64>) -> RegistryPing {
+    fn ping(&self, id: Option<i64>, insecure: bool) -> RegistryPing {
         RegistryPing {
             id,
             r#type: Some(self.provider.as_str().to_owned()),
@@ -164,7 +169,7 @@ impl RegistrySpec {
             credential_type: self.credential.as_ref().map(|_| "basic".to_owned()),
             access_key: self.access_key(),
             access_secret: self.access_secret(),
-            insecure: Some(!self.verify_remote_cert),
+            insecure: Some(insecure),
             ca_certificate: None,
         }
     }
@@ -183,7 +188,10 @@ pub async fn ensure_registry(
     spec: &RegistrySpec,
 ) -> Result<Outcome<Registry>, TaskError> {
     let Some(actual) = find_registry(client, &spec.name).await? else {
-        client.ping_registry(spec.ping(None)).send().await?;
+        client
+            .ping_registry(spec.ping(None, !spec.verifies_remote_cert()))
+            .send()
+            .await?;
         let request = Registry {
             url: Some(spec.url()),
             name: Some(spec.name.clone()),
@@ -193,7 +201,7 @@ pub async fn ensure_registry(
                 access_secret: spec.access_secret(),
             }),
             r#type: Some(spec.provider.as_str().to_owned()),
-            insecure: Some(!spec.verify_remote_cert),
+            insecure: Some(!spec.verifies_remote_cert()),
             description: spec.description.clone(),
             ..Registry::default()
         };
@@ -234,7 +242,9 @@ pub async fn ensure_registry(
         .and_then(|credential| credential.access_key.clone());
     let differs = actual.url.as_deref().map(|url| url.trim_end_matches('/'))
         != Some(spec.url().as_str())
-        || actual.insecure.unwrap_or(false) == spec.verify_remote_cert
+        || spec
+            .verify_remote_cert
+            .is_some_and(|verify| actual.insecure.unwrap_or(false) == verify)
         || (spec.description.is_some() && actual.description != spec.description)
         || actual_key.filter(|key| !key.is_empty()) != spec.access_key()
         || (spec.rotate_secret && spec.credential.is_some());
@@ -242,7 +252,13 @@ pub async fn ensure_registry(
         return Ok(Outcome::Unchanged(actual));
     }
 
-    client.ping_registry(spec.ping(Some(id))).send().await?;
+    let insecure = spec
+        .verify_remote_cert
+        .map_or(actual.insecure.unwrap_or(false), |verify| !verify);
+    client
+        .ping_registry(spec.ping(Some(id), insecure))
+        .send()
+        .await?;
     let update = RegistryUpdate {
         name: Some(spec.name.clone()),
         description: spec.description.clone(),
@@ -250,7 +266,7 @@ pub async fn ensure_registry(
         credential_type: spec.credential.as_ref().map(|_| "basic".to_owned()),
         access_key: Some(spec.access_key().unwrap_or_default()),
         access_secret: Some(spec.access_secret().unwrap_or_default()),
-        insecure: Some(!spec.verify_remote_cert),
+        insecure: Some(insecure),
         ca_certificate: None,
     };
     client.update_registry(id, update).send().await?;

@@ -172,6 +172,7 @@ pub async fn wait_for_scan(
         let status = summary
             .and_then(|summary| summary.scan_status.clone())
             .unwrap_or_default();
+        tracing::debug!(%artifact, scan_status = status.as_str(), "polled scan overview");
         match status.as_str() {
             "Success" => {
                 return Ok(ScanSummary::from(

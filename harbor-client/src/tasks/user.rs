@@ -21,7 +21,7 @@ pub struct UserSpec {
     realname: String,
     comment: Option<String>,
     password: SecretString,
-    sysadmin: bool,
+    sysadmin: Option<bool>,
 }
 
 impl UserSpec {
@@ -64,7 +64,7 @@ impl UserSpec {
             realname,
             comment: None,
             password,
-            sysadmin: false,
+            sysadmin: None,
         })
     }
 
@@ -74,9 +74,10 @@ impl UserSpec {
         self
     }
 
-    /// Grants or revokes the system administrator role.
+    /// Grants or revokes the system administrator role. Unset, a new user is not an
+    /// administrator and an existing user keeps the role.
     pub fn sysadmin(mut self, sysadmin: bool) -> Self {
-        self.sysadmin = sysadmin;
+        self.sysadmin = Some(sysadmin);
         self
     }
 
@@ -135,8 +136,11 @@ pub async fn ensure_user(client: &Client, spec: &UserSpec) -> Result<Outcome<Use
         client.update_user_profile(id, profile).send().await?;
         changed = true;
     }
-    if actual.sysadmin_flag.unwrap_or(false) != spec.sysadmin {
-        set_sysadmin(client, id, spec.sysadmin).await?;
+    if let Some(sysadmin) = spec
+        .sysadmin
+        .filter(|sysadmin| actual.sysadmin_flag.unwrap_or(false) != *sysadmin)
+    {
+        set_sysadmin(client, id, sysadmin).await?;
         changed = true;
     }
 
@@ -201,7 +205,7 @@ async fn create(client: &Client, spec: &UserSpec) -> Result<UserResp, TaskError>
             user_id(&user, &spec.username)?
         }
     };
-    if spec.sysadmin {
+    if spec.sysadmin == Some(true) {
         set_sysadmin(client, id, true).await?;
     }
     Ok(client.get_user(id).send().await?)

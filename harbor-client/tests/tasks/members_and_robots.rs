@@ -220,3 +220,34 @@ async fn robot_secret_refreshed() {
     let weak = refresh_robot_secret(&client, id, Some(SecretString::from("weak".to_owned()))).await;
     assert!(matches!(weak, Err(TaskError::Invalid { .. })));
 }
+
+#[tokio::test]
+async fn system_robot_across_projects() {
+    let harbor = FakeHarbor::start().await;
+    let client = harbor.client();
+    let spec = RobotSpec::new("mirror", RobotLevel::System)
+        .unwrap()
+        .duration_days(90)
+        .unwrap()
+        .permission(RobotPermissionSpec::project("*", [("repository", "pull")]))
+        .permission(RobotPermissionSpec::system([("registry", "list")]));
+
+    let created = ensure_robot(&client, &spec).await.unwrap();
+    assert!(matches!(created, Outcome::Created(_)), "{created:?}");
+    assert_eq!(
+        created.resource().robot.name.as_deref(),
+        Some("robot$mirror")
+    );
+    let create = harbor
+        .take_requests()
+        .into_iter()
+        .find(|r| r.method == "POST")
+        .unwrap();
+    assert_eq!(create.body["level"], "system");
+    assert_eq!(create.body["duration"], 90);
+    assert_eq!(create.body["permissions"][1]["kind"], "system");
+    assert_eq!(create.body["permissions"][1]["namespace"], "/");
+
+    assert!(!ensure_robot(&client, &spec).await.unwrap().is_change());
+    assert!(harbor.take_writes().is_empty());
+}

@@ -59,13 +59,15 @@ async fn project_visibility_and_quota_updated() {
 #[tokio::test]
 async fn project_fields_not_requested_are_untouched() {
     let harbor = FakeHarbor::start().await;
-    harbor.state().add_project("team-c", false);
+    harbor.state().add_project("team-c", true);
     let client = harbor.client();
 
     let outcome = ensure_project(&client, &ProjectSpec::new("team-c").unwrap())
         .await
         .unwrap();
     assert!(matches!(outcome, Outcome::Unchanged(_)), "{outcome:?}");
+    let metadata = outcome.resource().metadata.clone().unwrap();
+    assert_eq!(metadata.public.as_deref(), Some("true"));
     assert!(harbor.take_writes().is_empty());
 }
 

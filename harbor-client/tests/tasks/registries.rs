@@ -161,3 +161,17 @@ async fn every_provider_has_harbor_type_name() {
         ]
     );
 }
+
+#[tokio::test]
+async fn tls_setting_kept_when_unset() {
+    let harbor = FakeHarbor::start().await;
+    let client = harbor.client();
+    let insecure = acr().verify_remote_cert(false);
+    ensure_registry(&client, &insecure).await.unwrap();
+    harbor.take_requests();
+
+    let outcome = ensure_registry(&client, &acr()).await.unwrap();
+    assert!(matches!(outcome, Outcome::Unchanged(_)), "{outcome:?}");
+    assert_eq!(outcome.resource().insecure, Some(true));
+    assert!(harbor.take_writes().is_empty());
+}

@@ -56,7 +56,8 @@ async fn user_profile_and_admin_flag_updated() {
         "Bob",
         password("Harbor12345"),
     )
-    .unwrap();
+    .unwrap()
+    .sysadmin(false);
     let outcome = ensure_user(&client, &changed).await.unwrap();
     assert!(matches!(outcome, Outcome::Updated(_)), "{outcome:?}");
     assert_eq!(
@@ -123,4 +124,22 @@ async fn password_reset_sends_new_password() {
     let reset = requests.last().unwrap();
     assert_eq!(reset.line(), format!("PUT /users/{id}/password"));
     assert!(reset.body.get("old_password").is_none());
+}
+
+#[tokio::test]
+async fn admin_flag_kept_when_unset() {
+    let harbor = FakeHarbor::start().await;
+    let client = harbor.client();
+    let admin = UserSpec::new("erin", "erin@example.test", "Erin", password("Harbor12345"))
+        .unwrap()
+        .sysadmin(true);
+    ensure_user(&client, &admin).await.unwrap();
+    harbor.take_requests();
+
+    let unset =
+        UserSpec::new("erin", "erin@example.test", "Erin", password("Harbor12345")).unwrap();
+    let outcome = ensure_user(&client, &unset).await.unwrap();
+    assert!(matches!(outcome, Outcome::Unchanged(_)), "{outcome:?}");
+    assert_eq!(outcome.resource().sysadmin_flag, Some(true));
+    assert!(harbor.take_writes().is_empty());
 }

@@ -91,6 +91,12 @@ pub async fn wait_for_replication(
             .send()
             .await?;
         let status = ExecutionStatus::parse(execution.status.as_deref().unwrap_or(""));
+        tracing::debug!(
+            execution_id,
+            status = execution.status.as_deref().unwrap_or(""),
+            in_progress = execution.in_progress.unwrap_or(0),
+            "polled replication execution"
+        );
         let settled = status != ExecutionStatus::InProgress
             && !matches!(status, ExecutionStatus::Unknown(_))
             && execution.in_progress.unwrap_or(0) == 0;
@@ -202,6 +208,11 @@ pub async fn delete_replication_policy(
             .filter_map(|execution| execution.id)
             .collect();
         for id in &pending {
+            tracing::info!(
+                policy_id,
+                execution_id = *id,
+                "stopping replication execution so its policy can be deleted"
+            );
             client.stop_replication(*id).send().await?;
         }
         let stopped = pending.clone();

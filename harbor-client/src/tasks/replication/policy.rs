@@ -412,6 +412,37 @@ mod tests {
     }
 
     #[test]
+    fn transfer_settings_serialize() {
+        let spec = push()
+            .bandwidth_kb_per_second(2048)
+            .unwrap()
+            .copy_by_chunk(true)
+            .override_existing(false)
+            .enabled(false);
+        let json = serde_json::to_value(spec.to_model()).unwrap();
+        assert_eq!(json["speed"], 2048);
+        assert_eq!(json["copy_by_chunk"], true);
+        assert_eq!(json["override"], false);
+        assert_eq!(json["enabled"], false);
+        assert_eq!(json["dest_registry"]["id"], 3);
+        assert!(json.get("src_registry").is_none());
+    }
+
+    #[test]
+    fn pull_policy_names_the_source() {
+        let pull = ReplicationPolicySpec::new(
+            "from-hub",
+            Direction::Pull {
+                source_registry_id: 1,
+            },
+        )
+        .unwrap();
+        let json = serde_json::to_value(pull.to_model()).unwrap();
+        assert_eq!(json["src_registry"]["id"], 1);
+        assert!(json.get("dest_registry").is_none());
+    }
+
+    #[test]
     fn bandwidth_is_validated() {
         assert!(push().bandwidth_kb_per_second(0).is_err());
         assert!(push().bandwidth_kb_per_second(-1).is_ok());
