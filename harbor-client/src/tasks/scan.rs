@@ -173,13 +173,9 @@ pub async fn wait_for_scan(
             .and_then(|summary| summary.scan_status.clone())
             .unwrap_or_default();
         tracing::debug!(%artifact, scan_status = status.as_str(), "polled scan overview");
-        match status.as_str() {
-            "Success" => {
-                return Ok(ScanSummary::from(
-                    summary.expect("a status comes from a summary"),
-                ));
-            }
-            "Error" | "Stopped" => {
+        match (status.as_str(), summary) {
+            ("Success", Some(summary)) => return Ok(ScanSummary::from(summary)),
+            ("Error" | "Stopped", _) => {
                 return Err(TaskError::ScanFailed {
                     artifact: artifact.to_string(),
                     status,

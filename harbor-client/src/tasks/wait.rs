@@ -91,8 +91,10 @@ impl Poller {
         let delay = self.next_delay.min(self.options.timeout - elapsed);
         self.sleeper.0.sleep(delay).await;
         self.slept += delay;
-        self.next_delay =
-            (self.next_delay * 2).min(self.options.max_interval.max(self.options.initial_interval));
+        self.next_delay = self
+            .next_delay
+            .saturating_mul(2)
+            .min(self.options.max_interval.max(self.options.initial_interval));
         true
     }
 }

@@ -85,20 +85,19 @@ pub fn preview_destination(
         return Ok(source.to_owned());
     }
     let components: Vec<&str> = source.split('/').collect();
-    let (last, parents) = components
-        .split_last()
-        .expect("split always yields one item");
+    let parents = components.len() - 1;
     if count == -1 {
+        let last = components[parents];
         return Ok(format!("{namespace}/{last}"));
     }
     let count = usize::try_from(count).unwrap_or(usize::MAX);
-    if count > parents.len() {
+    if count > parents {
         return Err(TaskError::invalid(
             "destination namespace replace count",
             count.to_string(),
             format!(
                 "the source repository {source:?} has only {} components before the last one",
-                parents.len()
+                parents
             ),
         ));
     }
