@@ -161,6 +161,44 @@ impl RobotSpec {
         self
     }
 
+    /// Checks Harbor's permission rules: at least one permission, none with an empty access list,
+    /// and exactly one `project` permission on its own project for a project robot.
+    fn check_permissions(&self) -> Result<(), TaskError> {
+        if self.permissions.is_empty() {
+            return Err(TaskError::invalid(
+                "robot permissions",
+                &self.name,
+                "a robot needs at least one permission; add one with RobotSpec::permission",
+            ));
+        }
+        if let Some(empty) = self
+            .permissions
+            .iter()
+            .find(|permission| permission.access.is_empty())
+        {
+            return Err(TaskError::invalid(
+                "robot permissions",
+                &empty.namespace,
+                "each permission needs at least one (resource, action) pair",
+            ));
+        }
+        if let RobotLevel::Project(project) = &self.level {
+            let only_own_project = self.permissions.len() == 1
+                && self.permissions[0].kind == "project"
+                && &self.permissions[0].namespace == project;
+            if !only_own_project {
+                return Err(TaskError::invalid(
+                    "robot permissions",
+                    &self.name,
+                    format!(
+                        "a project robot has exactly one permission, of kind project on {project:?}"
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     fn level_name(&self) -> &'static str {
         match self.level {
             RobotLevel::System => "system",
@@ -229,6 +267,7 @@ pub async fn ensure_robot(
     client: &Client,
     spec: &RobotSpec,
 ) -> Result<Outcome<EnsuredRobot>, TaskError> {
+    spec.check_permissions()?;
     let Some(actual) = find_robot(client, spec).await? else {
         return create(client, spec).await.map(Outcome::Created);
     };
@@ -404,10 +443,11 @@ fn permission_set(
     set
 }
 
-/// Checks a robot name: lower-case letters and digits, separated by single `.`, `_` or `-`.
+/// Checks a robot name against Harbor's pattern `^[a-z0-9]+(?:[._-][a-z0-9]+)*$` (the robot
+/// handler of Harbor 2.x).
 fn check_robot_name(name: &str) -> Result<(), TaskError> {
-    const RULE: &str = "a robot name has 1 to 255 characters: lower-case letters and digits, \
-                        separated by single '.', '_' or '-'";
+    const RULE: &str = "a robot name is lower-case letters and digits, separated by single '.', \
+                        '_' or '-'";
     let mut previous_separator = true;
     for byte in name.bytes() {
         let separator = b"._-".contains(&byte);
@@ -419,7 +459,7 @@ fn check_robot_name(name: &str) -> Result<(), TaskError> {
         }
         previous_separator = separator;
     }
-    if name.is_empty() || previous_separator || name.len() > 255 {
+    if name.is_empty() || previous_separator {
         return Err(TaskError::invalid("robot name", name, RULE));
     }
     Ok(())
@@ -464,6 +504,43 @@ mod tests {
         .to_model();
         actual.access.as_mut().unwrap()[0].effect = Some("allow".to_owned());
         assert_eq!(permission_set(&[desired]), permission_set(&[actual]));
+    }
+
+    #[test]
+    fn permissions_follow_harbor_rules() {
+        let project = || RobotSpec::new("ci", RobotLevel::Project("library".to_owned())).unwrap();
+        assert!(project().check_permissions().is_err());
+        let own = RobotPermissionSpec::project("library", [("repository", "pull")]);
+        assert!(
+            project()
+                .permission(own.clone())
+                .check_permissions()
+                .is_ok()
+        );
+        let other = RobotPermissionSpec::project("other", [("repository", "pull")]);
+        assert!(
+            project()
+                .permission(other.clone())
+                .check_permissions()
+                .is_err()
+        );
+        assert!(
+            project()
+                .permission(own)
+                .permission(other.clone())
+                .check_permissions()
+                .is_err()
+        );
+        let empty = RobotPermissionSpec::project("*", Vec::<(String, String)>::new());
+        let system = RobotSpec::new("mirror", RobotLevel::System).unwrap();
+        assert!(
+            system
+                .clone()
+                .permission(empty)
+                .check_permissions()
+                .is_err()
+        );
+        assert!(system.permission(other).check_permissions().is_ok());
     }
 
     #[test]

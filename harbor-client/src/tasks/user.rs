@@ -87,8 +87,8 @@ impl UserSpec {
     }
 }
 
-/// Checks Harbor's password policy: at least 8 characters with an upper-case letter, a lower-case
-/// letter and a digit.
+/// Checks Harbor's password policy: at least 8 characters with an upper-case letter (`A-Z`), a
+/// lower-case letter (`a-z`) and a digit.
 ///
 /// # Errors
 ///
@@ -97,9 +97,9 @@ pub fn check_password(password: &SecretString) -> Result<(), TaskError> {
     let value = password.expose_secret();
     let rule = if value.chars().count() < 8 {
         Some("a password has at least 8 characters")
-    } else if !value.chars().any(|c| c.is_uppercase()) {
+    } else if !value.chars().any(|c| c.is_ascii_uppercase()) {
         Some("a password contains an upper-case letter")
-    } else if !value.chars().any(|c| c.is_lowercase()) {
+    } else if !value.chars().any(|c| c.is_ascii_lowercase()) {
         Some("a password contains a lower-case letter")
     } else if !value.chars().any(|c| c.is_ascii_digit()) {
         Some("a password contains a digit")
