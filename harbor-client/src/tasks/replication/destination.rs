@@ -25,13 +25,14 @@ impl Destination {
         }
     }
 
-    /// Checks that the count is -1 or more.
+    /// Checks that the count is from -1 to 127, the range of Harbor's 8-bit field.
     pub(crate) fn validate(&self) -> Result<(), TaskError> {
         match self.replace_count {
-            Some(count) if count < -1 => Err(TaskError::invalid(
+            Some(count) if !(-1..=127).contains(&count) => Err(TaskError::invalid(
                 "destination namespace replace count",
                 count.to_string(),
-                "the count is -1 (legacy), 0 (add the namespace as a prefix) or a number of leading components",
+                "the count is -1 (legacy), 0 (add the namespace as a prefix) or a number of \
+                 leading components up to 127",
             )),
             _ => Ok(()),
         }

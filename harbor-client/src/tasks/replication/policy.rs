@@ -46,6 +46,20 @@ impl ReplicationPolicySpec {
     pub fn new(name: impl Into<String>, direction: Direction) -> Result<Self, TaskError> {
         let name = name.into();
         validate::plain_name("replication policy name", &name, 256)?;
+        let registry_id = match direction {
+            Direction::Push {
+                destination_registry_id,
+            } => destination_registry_id,
+            Direction::Pull { source_registry_id } => source_registry_id,
+        };
+        if registry_id < 1 {
+            return Err(TaskError::invalid(
+                "replication registry id",
+                registry_id.to_string(),
+                "Harbor uses id 0 for itself, so the remote endpoint needs the positive id that \
+                 ensure_registry returns",
+            ));
+        }
         Ok(Self {
             name,
             description: None,
@@ -94,8 +108,8 @@ impl ReplicationPolicySpec {
     ///
     /// # Errors
     ///
-    /// [`TaskError::Invalid`] for an event-based trigger on a pull policy: Harbor receives
-    /// events only for its own artifacts.
+    /// [`TaskError::Invalid`] for an event-based trigger on a pull policy. Harbor 2.x accepts
+    /// one, but events come only from Harbor's own pushes and deletes, so it would never run.
     pub fn trigger(mut self, trigger: Trigger) -> Result<Self, TaskError> {
         if trigger == Trigger::EventBased && matches!(self.direction, Direction::Pull { .. }) {
             return Err(TaskError::invalid(
@@ -440,6 +454,14 @@ mod tests {
         let json = serde_json::to_value(pull.to_model()).unwrap();
         assert_eq!(json["src_registry"]["id"], 1);
         assert!(json.get("dest_registry").is_none());
+    }
+
+    #[test]
+    fn local_registry_id_is_rejected() {
+        let push = Direction::Push {
+            destination_registry_id: 0,
+        };
+        assert!(ReplicationPolicySpec::new("to-self", push).is_err());
     }
 
     #[test]
