@@ -14,7 +14,7 @@ use crate::range::DEFAULT_MAX_CHUNK;
 use crate::retry::{self, RetryPolicy};
 use crate::{Error, RepositoryName};
 
-/// How blobs are uploaded to this registry.
+/// Upload method for blobs pushed to this registry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UploadMode {
     /// One streaming `PUT` per blob after the `POST`: the fewest requests. The default.
@@ -218,6 +218,15 @@ impl RegistryClient {
 
     /// Sends `request`, answering auth challenges and repeating retryable failures, and returns
     /// the response whatever its status after that.
+    ///
+    /// Every method is repeated, because each request this crate sends without a streaming body
+    /// is safe to repeat: a repeated `POST` opens a second, unused upload session, and a repeated
+    /// `PATCH` that the registry already stored gets 416, after which the upload resumes from
+    /// the registry's `Range`.
+    ///
+    /// NOTE: a chunked upload's final `PUT` whose response is lost after the registry stored the
+    /// blob is repeated too, gets 404 for the closed session, and fails the copy. A repeated copy
+    /// then finds the blob and skips it.
     pub(crate) async fn execute(&self, request: Request) -> Result<Response, Error> {
         let inner = &self.inner;
         let mut attempt = 1;
@@ -408,6 +417,20 @@ mod tests {
             let error = RegistryClient::builder(bad).build().unwrap_err();
             assert!(error.to_string().contains(bad), "{error}");
         }
+    }
+
+    #[test]
+    fn debug_hides_credentials() {
+        let client = RegistryClient::builder("https://r.example.test")
+            .credentials(crate::BasicCredentials::new(
+                "robot$ci",
+                secrecy::SecretString::from("client-secret-value"),
+            ))
+            .build()
+            .unwrap();
+        let rendered = format!("{client:?}");
+        assert!(!rendered.contains("client-secret-value"), "{rendered}");
+        assert!(rendered.contains("r.example.test"), "{rendered}");
     }
 
     #[test]
