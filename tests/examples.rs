@@ -59,7 +59,7 @@ fn harbor_on_aks_plan_writes_files() {
     assert!(stdout.contains("ensure scope map harbor-push-scope-map on registry exampleacr"));
     assert!(stdout.contains("ensure replication rule library-to-exampleacr"));
     assert!(stdout.contains("import harbor.example.test/library/nginx:1.25.3 to exampleacr.azurecr.io/mirror/nginx:1.25.3"));
-    assert!(stdout.contains("Wrote 7 files to"), "{stdout}");
+    assert!(stdout.contains("Wrote 9 files to"), "{stdout}");
 
     let plan_txt = std::fs::read_to_string(out.path().join("plan.txt")).unwrap();
     assert!(stdout.starts_with(&plan_txt), "stdout begins with plan.txt");
@@ -164,7 +164,7 @@ fn harbor_on_aks_apply_reports_failed_step() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success());
     let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(lines.len(), 5, "{stdout}");
+    assert_eq!(lines.len(), 7, "{stdout}");
     assert!(
         lines[0].starts_with("  1. apply Namespace harbor: failed: "),
         "{stdout}"
@@ -178,6 +178,7 @@ fn harbor_on_aks_apply_reports_failed_step() {
         "{stdout}"
     );
     assert!(lines[4].ends_with(": not run"), "{stdout}");
+    assert_eq!(lines[5], "  6. apply Namespace hello: not run");
     assert_eq!(
         stderr.trim_end(),
         "error: apply stopped at step 1; fix it and run apply again"

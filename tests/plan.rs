@@ -180,7 +180,40 @@ fn plan_without_acr_has_no_registry_steps() {
     let targets: Vec<_> = plan.steps().iter().map(|step| step.target).collect();
     assert!(!targets.contains(&Target::Acr));
     assert!(!targets.contains(&Target::Harbor));
-    assert_eq!(plan.steps().len(), 5);
+    let kinds: Vec<StepKind> = plan.steps().iter().map(|step| step.kind).collect();
+    assert!(!kinds.contains(&StepKind::AppPullSecret));
+    assert_eq!(plan.steps().len(), 7);
+    assert_eq!(
+        plan.warnings.last().unwrap(),
+        "app.image = harbor.example.test/library/hello:1.0.0 is not in the Harbor project of \
+         [acr.import]: the Deployment gets no pull Secret"
+    );
+}
+
+#[test]
+fn app_deployment_pulls_with_import_robot() {
+    let plan = plan_for(&sample(), Preset::AcrossZones);
+    let app = plan.app.as_ref().unwrap();
+    let (registry, robot) = app.pull.as_ref().unwrap();
+    assert_eq!(registry, "harbor.example.test");
+    assert_eq!(robot.full_name(), "robot$library+acr-import");
+
+    let deployment = serde_json::to_value(&app.deployment).unwrap();
+    assert_eq!(deployment["metadata"]["namespace"], "hello");
+    assert_eq!(deployment["spec"]["replicas"], 3);
+    let pod = &deployment["spec"]["template"]["spec"];
+    assert_eq!(
+        pod["containers"][0]["image"],
+        "harbor.example.test/library/hello:1.0.0"
+    );
+    assert_eq!(pod["imagePullSecrets"][0]["name"], "harbor-pull");
+    let spread = pod["topologySpreadConstraints"].as_array().unwrap();
+    assert_eq!(spread[0]["topologyKey"], "topology.kubernetes.io/zone");
+
+    let text = plan.render_text();
+    assert!(text.contains(
+        "apply Secret hello/harbor-pull (kubernetes.io/dockerconfigjson for harbor.example.test as robot$library+acr-import)"
+    ));
 }
 
 #[test]
@@ -300,7 +333,9 @@ fn steps_run_in_dependency_order() {
     assert!(position(StepKind::AcrTokenPassword) < position(StepKind::HarborEndpoint));
     assert!(position(StepKind::HarborEndpoint) < position(StepKind::HarborReplication));
     assert!(position(StepKind::HarborRobot) < position(StepKind::AcrImport(0)));
-    assert_eq!(kinds.len(), 15);
+    assert!(position(StepKind::HarborRobot) < position(StepKind::AppPullSecret));
+    assert!(position(StepKind::AppPullSecret) < position(StepKind::AppDeployment));
+    assert_eq!(kinds.len(), 18);
 }
 
 #[test]
@@ -320,6 +355,8 @@ fn plan_files_written_without_secrets() {
             "manifests/storageclass-harbor-disk-zrs.yaml",
             "manifests/storageclass-harbor-file-zrs.yaml",
             "manifests/clusterissuer-letsencrypt.yaml",
+            "manifests/app-namespace.yaml",
+            "manifests/app-deployment.yaml",
             "helm-command.sh",
             "plan.txt",
         ]
@@ -367,8 +404,10 @@ fn plan_files_drop_stale_manifests() {
         left,
         [
             "README.txt",
+            "app-deployment.yaml",
+            "app-namespace.yaml",
             "clusterissuer-letsencrypt.yaml",
-            "namespace.yaml"
+            "namespace.yaml",
         ]
     );
 }

@@ -12,13 +12,14 @@ use acr_client::arm::ArmClient;
 use acr_client::{AcrManagementClient, Ensured, PasswordName};
 use aks_deploy::helm::Helm;
 use aks_deploy::kube_apply::Applier;
-use aks_deploy::manifests::cluster_issuer_resource;
-use aks_deploy::rollout::{WaitPolicy, wait_for_release};
+use aks_deploy::manifests::{RegistryCredentials, cluster_issuer_resource, pull_secret};
+use aks_deploy::rollout::{WaitPolicy, wait_for_deployment, wait_for_release};
 use harbor_azure::config::Config;
-use harbor_azure::plan::{Plan, Preset, SecretMode, StepKind, load_chart_keys};
+use harbor_azure::plan::{PULL_SECRET, Plan, Preset, SecretMode, StepKind, load_chart_keys};
 use harbor_client::tasks::{
     ensure_registry, ensure_replication_policy, ensure_robot, refresh_robot_secret,
 };
+use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Namespace, Secret};
 use k8s_openapi::api::storage::v1::StorageClass;
 use kube::api::{Api, DynamicObject};
@@ -279,6 +280,49 @@ async fn run_step(
             let request = plan.imports[index].request(&username, password)?;
             acr.import_image(&acr_plan.registry, &request).await?;
             Ok(Outcome::Created)
+        }
+        StepKind::AppNamespace => {
+            let app = plan.app.as_ref().ok_or("the plan has no application")?;
+            let api: Api<Namespace> = Api::all(connections.kube.clone());
+            let before = resource_version(&api, &app.namespace.name_any()).await?;
+            let after = applier.apply_cluster(&app.namespace).await?;
+            Ok(compare(before, &after))
+        }
+        StepKind::AppPullSecret => {
+            let app = plan.app.as_ref().ok_or("the plan has no application")?;
+            let (registry, robot) = app.pull.as_ref().ok_or("the plan has no pull Secret")?;
+            let password = carried
+                .robot_secret
+                .clone()
+                .ok_or("the robot step left no secret")?;
+            let namespace = app.namespace.name_any();
+            let credentials = [RegistryCredentials {
+                registry: registry.clone(),
+                username: robot.full_name(),
+                password,
+            }];
+            let secret = pull_secret(PULL_SECRET, &namespace, &credentials)?;
+            let api: Api<Secret> = Api::namespaced(connections.kube.clone(), &namespace);
+            let before = resource_version(&api, PULL_SECRET).await?;
+            let after = applier.apply_namespaced(&secret).await?;
+            Ok(compare(before, &after))
+        }
+        StepKind::AppDeployment => {
+            let app = plan.app.as_ref().ok_or("the plan has no application")?;
+            let namespace = app.namespace.name_any();
+            let name = app.deployment.name_any();
+            let api: Api<Deployment> = Api::namespaced(connections.kube.clone(), &namespace);
+            let before = resource_version(&api, &name).await?;
+            let after = applier.apply_namespaced(&app.deployment).await?;
+            let bar = spinner(format!(
+                "waiting for the rollout of Deployment {namespace}/{name}"
+            ));
+            let rolled_out =
+                wait_for_deployment(&connections.kube, &namespace, &name, WaitPolicy::default())
+                    .await;
+            bar.finish_and_clear();
+            rolled_out?;
+            Ok(compare(before, &after))
         }
         _ => Err(format!("step {kind:?} is not known to this example").into()),
     }

@@ -13,7 +13,8 @@ impl Plan {
     /// Writes the plan into `dir` (created when missing) and returns the written paths:
     ///
     /// - `values.yaml`: the chart values;
-    /// - `manifests/*.yaml`: Namespace, StorageClasses and ClusterIssuer. Secrets are not
+    /// - `manifests/*.yaml`: Namespace, StorageClasses, ClusterIssuer and the sample
+    ///   application's Namespace and Deployment. Secrets are not
     ///   written, because a repository is no place for them: `plan.txt` lists each Secret key
     ///   and the source of its value;
     /// - `helm-command.sh`: the helm invocation, which contains no secret;
@@ -50,6 +51,16 @@ impl Plan {
             write(
                 manifests.join(format!("clusterissuer-{name}.yaml")),
                 &to_yaml(issuer)?,
+            )?;
+        }
+        if let Some(app) = &self.app {
+            write(
+                manifests.join("app-namespace.yaml"),
+                &to_yaml(&app.namespace)?,
+            )?;
+            write(
+                manifests.join("app-deployment.yaml"),
+                &to_yaml(&app.deployment)?,
             )?;
         }
         write(dir.join("helm-command.sh"), &self.helm_script())?;

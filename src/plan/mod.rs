@@ -18,6 +18,7 @@
 //! # }
 //! ```
 
+mod app;
 mod error;
 mod files;
 mod preset;
@@ -41,6 +42,7 @@ use k8s_openapi::api::core::v1::{Namespace, Secret};
 use k8s_openapi::api::storage::v1::StorageClass;
 use kube::core::DynamicObject;
 
+pub use app::{AppPlan, PULL_SECRET};
 pub use error::PlanError;
 pub use preset::Preset;
 pub use registries::{
@@ -86,8 +88,8 @@ pub struct Plan {
     pub harbor: HarborPlan,
     /// Images ACR imports from Harbor.
     pub imports: Vec<PlannedImport>,
-    /// The sample application's image.
-    pub app_image: Option<String>,
+    /// The sample application.
+    pub app: Option<AppPlan>,
     /// What the plan expects to exist and does not create: the ingress controller,
     /// cert-manager, the DNS record and the network.
     pub prerequisites: Vec<String>,
@@ -115,7 +117,7 @@ impl fmt::Debug for Plan {
             .field("acr", &self.acr)
             .field("harbor", &self.harbor)
             .field("imports", &self.imports)
-            .field("app_image", &self.app_image)
+            .field("app", &self.app)
             .field("prerequisites", &self.prerequisites)
             .field("warnings", &self.warnings)
             .finish_non_exhaustive()
@@ -242,6 +244,17 @@ impl Plan {
             None => None,
         };
 
+        let harbor_plan = registries::harbor_plan(config)?;
+        let app = match &config.app {
+            Some(app_config) => {
+                let (app, warning) =
+                    app::app_plan(config, app_config, harbor_plan.import_robot.as_ref());
+                warnings.extend(warning);
+                Some(app)
+            }
+            None => None,
+        };
+
         Ok(Plan {
             preset,
             namespace: namespace(&harbor.namespace),
@@ -254,9 +267,9 @@ impl Plan {
             values_yaml: rendered.yaml,
             release,
             acr,
-            harbor: registries::harbor_plan(config)?,
+            harbor: harbor_plan,
             imports: registries::planned_imports(config)?,
-            app_image: config.app.as_ref().map(|app| app.image.clone()),
+            app,
             prerequisites: prerequisites(config),
             warnings,
         })

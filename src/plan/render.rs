@@ -59,6 +59,12 @@ pub enum StepKind {
     HarborReplication,
     /// Import the image at this index of [`Plan::imports`] into ACR.
     AcrImport(usize),
+    /// Apply the sample application's Namespace.
+    AppNamespace,
+    /// Apply the application's pull Secret with the import robot's credentials.
+    AppPullSecret,
+    /// Apply the application's Deployment and wait for its rollout.
+    AppDeployment,
 }
 
 /// One step of the plan.
@@ -202,7 +208,9 @@ impl Plan {
             );
         }
         if let Some(rule) = &self.harbor.replication {
-            let details = match rule.spec(0) {
+            // The endpoint id is known only at apply; any positive id builds the body, and the
+            // destination is then shown by name.
+            let details = match rule.spec(1) {
                 Ok(spec) => {
                     let mut body = serde_json::to_value(spec.to_model()).unwrap_or_default();
                     body["dest_registry"] =
@@ -238,6 +246,42 @@ impl Plan {
                 );
             }
         }
+        if let Some(app) = &self.app {
+            let app_namespace = app.namespace.metadata.name.clone().unwrap_or_default();
+            push(
+                Target::Kubernetes,
+                StepKind::AppNamespace,
+                format!("apply Namespace {app_namespace}"),
+                Vec::new(),
+            );
+            if let Some((registry, robot)) = &app.pull {
+                push(
+                    Target::Kubernetes,
+                    StepKind::AppPullSecret,
+                    format!(
+                        "apply Secret {app_namespace}/{} (kubernetes.io/dockerconfigjson for {registry} as {})",
+                        super::PULL_SECRET,
+                        robot.full_name()
+                    ),
+                    Vec::new(),
+                );
+            }
+            push(
+                Target::Kubernetes,
+                StepKind::AppDeployment,
+                format!(
+                    "apply Deployment {app_namespace}/{} ({}, {} replicas spread across zones and hosts) and wait for its rollout",
+                    app.deployment.metadata.name.clone().unwrap_or_default(),
+                    app_image(app),
+                    app.deployment
+                        .spec
+                        .as_ref()
+                        .and_then(|spec| spec.replicas)
+                        .unwrap_or(1)
+                ),
+                Vec::new(),
+            );
+        }
         steps
     }
 
@@ -257,9 +301,6 @@ impl Plan {
                 text,
                 "Storage: existing StorageClass {class} (created by AKS)"
             );
-        }
-        if let Some(image) = &self.app_image {
-            let _ = writeln!(text, "Sample application image: {image}");
         }
 
         if !self.prerequisites.is_empty() {
@@ -289,6 +330,16 @@ impl Plan {
         }
         text
     }
+}
+
+fn app_image(app: &super::AppPlan) -> String {
+    app.deployment
+        .spec
+        .as_ref()
+        .and_then(|spec| spec.template.spec.as_ref())
+        .and_then(|pod| pod.containers.first())
+        .and_then(|container| container.image.clone())
+        .unwrap_or_default()
 }
 
 fn describe_storage_class(class: &StorageClass) -> String {
