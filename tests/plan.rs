@@ -217,6 +217,33 @@ fn app_deployment_pulls_with_import_robot() {
 }
 
 #[test]
+fn across_zones_needs_replica_per_zone() {
+    let mut config = sample();
+    config.harbor.replicas.portal = 2;
+    let error = Plan::build(
+        &config,
+        Preset::AcrossZones,
+        &chart_keys(),
+        SecretMode::Placeholder,
+    )
+    .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "harbor.replicas.portal = 2: the across-zones preset runs at least one replica per zone: \
+         set 3 or more, or use another preset"
+    );
+    assert!(
+        Plan::build(
+            &config,
+            Preset::ManagedDisks,
+            &chart_keys(),
+            SecretMode::Placeholder
+        )
+        .is_ok()
+    );
+}
+
+#[test]
 fn managed_services_needs_postgres_section() {
     let mut config = sample();
     config.postgres = None;

@@ -20,6 +20,17 @@ pub enum PlanError {
         preset: Preset,
     },
 
+    /// A configuration value does not fit the chosen preset.
+    #[error("{key} = {value}: {rule}")]
+    Setting {
+        /// Dotted configuration key.
+        key: String,
+        /// The value.
+        value: String,
+        /// What the preset needs.
+        rule: String,
+    },
+
     /// Building, validating or rendering the chart values or manifests failed.
     #[error("invalid deployment")]
     Values(#[source] aks_deploy::Error),

@@ -127,7 +127,7 @@ pub(crate) fn preset_values(
         replace_storage_class(&mut values, &harbor.storage_classes.disk);
     }
     apply_sizes(&mut values, config);
-    let mut warnings = apply_replicas(&mut values, config, preset);
+    let mut warnings = apply_replicas(&mut values, config, preset)?;
     if preset == Preset::AcrossZones {
         warnings.extend(small_file_shares(config));
     }
@@ -224,7 +224,16 @@ fn apply_sizes(values: &mut HarborValues, config: &Config) {
 
 /// Sets the configured replicas. A component whose volume is ReadWriteOnce keeps one replica,
 /// because a second pod on another node could not attach the disk. A warning names the key.
-fn apply_replicas(values: &mut HarborValues, config: &Config, preset: Preset) -> Vec<String> {
+///
+/// In the across-zones preset each component needs a replica per zone: the preset's disruption
+/// budget keeps `zones - 1` pods available, which fewer replicas could never satisfy, so node
+/// drains would block.
+fn apply_replicas(
+    values: &mut HarborValues,
+    config: &Config,
+    preset: Preset,
+) -> Result<Vec<String>, PlanError> {
+    let zones = config.azure.zones.len();
     let claims = &values.persistence.persistent_volume_claim;
     let on_rwo = |claim: Option<&Claim>| {
         claim.is_some_and(|claim| claim.effective_access_mode() == AccessMode::ReadWriteOnce)
@@ -252,6 +261,16 @@ fn apply_replicas(values: &mut HarborValues, config: &Config, preset: Preset) ->
         };
         let single_attach = (component == Component::Registry && registry_rwo)
             || (component == Component::Jobservice && jobservice_rwo);
+        if preset == Preset::AcrossZones && (replicas as usize) < zones {
+            return Err(PlanError::Setting {
+                key: format!("harbor.replicas.{name}"),
+                value: replicas.to_string(),
+                rule: format!(
+                    "the across-zones preset runs at least one replica per zone: \
+                     set {zones} or more, or use another preset"
+                ),
+            });
+        }
         let replicas = i32::try_from(replicas).unwrap_or(i32::MAX);
         let effective = if single_attach && replicas > 1 {
             warnings.push(format!(
@@ -266,7 +285,7 @@ fn apply_replicas(values: &mut HarborValues, config: &Config, preset: Preset) ->
             workload.replicas = Some(effective);
         }
     }
-    warnings
+    Ok(warnings)
 }
 
 #[cfg(test)]
