@@ -225,9 +225,9 @@ fn apply_sizes(values: &mut HarborValues, config: &Config) {
 /// Sets the configured replicas. A component whose volume is ReadWriteOnce keeps one replica,
 /// because a second pod on another node could not attach the disk. A warning names the key.
 ///
-/// In the across-zones preset each component needs a replica per zone: the preset's disruption
-/// budget keeps `zones - 1` pods available, which fewer replicas could never satisfy, so node
-/// drains would block.
+/// In the across-zones preset each component needs a replica per zone, because the preset's
+/// disruption budget keeps `zones - 1` pods available. With fewer replicas the budget allows no
+/// eviction, so node drains block.
 fn apply_replicas(
     values: &mut HarborValues,
     config: &Config,
