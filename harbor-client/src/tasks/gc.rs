@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use crate::Client;
 use crate::generated::models::{GCHistory, Schedule};
+use crate::tasks::schedule::read_schedule;
 use crate::tasks::wait::Poller;
 use crate::tasks::{JobSchedule, Outcome, TaskError, WaitOptions};
 
@@ -75,11 +76,8 @@ pub async fn ensure_gc_schedule(
     client: &Client,
     spec: &GcScheduleSpec,
 ) -> Result<Outcome<GCHistory>, TaskError> {
-    let actual = match client.get_gc_schedule().send().await {
-        Ok(actual) => Some(actual),
-        Err(error) if error.is_not_found() => None,
-        Err(error) => return Err(error.into()),
-    };
+    let actual: Option<GCHistory> =
+        read_schedule(client, client.get_gc_schedule().build()?).await?;
     let exists = actual
         .as_ref()
         .is_some_and(|actual| actual.schedule.is_some());
@@ -102,10 +100,15 @@ pub async fn ensure_gc_schedule(
             return Ok(Outcome::Unchanged(actual));
         }
         client.update_gc_schedule(spec.to_model()).send().await?;
-        return Ok(Outcome::Updated(client.get_gc_schedule().send().await?));
+        return Ok(Outcome::Updated(reread(client).await?));
     }
     client.create_gc_schedule(spec.to_model()).send().await?;
-    Ok(Outcome::Created(client.get_gc_schedule().send().await?))
+    Ok(Outcome::Created(reread(client).await?))
+}
+
+async fn reread(client: &Client) -> Result<GCHistory, TaskError> {
+    let schedule = read_schedule(client, client.get_gc_schedule().build()?).await?;
+    Ok(schedule.unwrap_or_default())
 }
 
 /// Polls garbage-collection run `gc_id` until it ends and returns it.

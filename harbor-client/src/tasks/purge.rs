@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use crate::Client;
 use crate::generated::models::{ExecHistory, Schedule};
 use crate::tasks::gc::parse_parameters;
+use crate::tasks::schedule::read_schedule;
 use crate::tasks::{JobSchedule, Outcome, TaskError};
 
 /// Desired audit-log purge schedule: keep `retention_hours` of the listed event types.
@@ -53,6 +54,8 @@ impl PurgeScheduleSpec {
         })
     }
 
+    // NOTE: `include_event_types` is the key of Harbor v2.15.2's swagger example. Older Harbor 2.x
+    // handlers require `include_operations` (`create,delete,pull`) instead and reject this with 400.
     fn parameters(&self) -> BTreeMap<String, Value> {
         BTreeMap::from([
             (
@@ -85,11 +88,8 @@ pub async fn ensure_purge_schedule(
     client: &Client,
     spec: &PurgeScheduleSpec,
 ) -> Result<Outcome<ExecHistory>, TaskError> {
-    let actual = match client.get_purge_schedule().send().await {
-        Ok(actual) => Some(actual),
-        Err(error) if error.is_not_found() => None,
-        Err(error) => return Err(error.into()),
-    };
+    let actual: Option<ExecHistory> =
+        read_schedule(client, client.get_purge_schedule().build()?).await?;
     let exists = actual
         .as_ref()
         .is_some_and(|actual| actual.schedule.is_some());
@@ -118,10 +118,15 @@ pub async fn ensure_purge_schedule(
             return Ok(Outcome::Unchanged(actual));
         }
         client.update_purge_schedule(spec.to_model()).send().await?;
-        return Ok(Outcome::Updated(client.get_purge_schedule().send().await?));
+        return Ok(Outcome::Updated(reread(client).await?));
     }
     client.create_purge_schedule(spec.to_model()).send().await?;
-    Ok(Outcome::Created(client.get_purge_schedule().send().await?))
+    Ok(Outcome::Created(reread(client).await?))
+}
+
+async fn reread(client: &Client) -> Result<ExecHistory, TaskError> {
+    let schedule = read_schedule(client, client.get_purge_schedule().build()?).await?;
+    Ok(schedule.unwrap_or_default())
 }
 
 #[cfg(test)]

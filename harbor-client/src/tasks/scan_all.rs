@@ -2,6 +2,7 @@
 
 use crate::Client;
 use crate::generated::models::Schedule;
+use crate::tasks::schedule::read_schedule;
 use crate::tasks::{JobSchedule, Outcome, TaskError};
 
 /// Creates or updates the schedule on which Harbor scans every artifact.
@@ -13,11 +14,8 @@ pub async fn ensure_scan_all_schedule(
     client: &Client,
     schedule: &JobSchedule,
 ) -> Result<Outcome<Schedule>, TaskError> {
-    let actual = match client.get_scan_all_schedule().send().await {
-        Ok(actual) => Some(actual),
-        Err(error) if error.is_not_found() => None,
-        Err(error) => return Err(error.into()),
-    };
+    let actual: Option<Schedule> =
+        read_schedule(client, client.get_scan_all_schedule().build()?).await?;
     let request = Schedule {
         schedule: Some(schedule.to_model()),
         ..Schedule::default()
@@ -28,18 +26,19 @@ pub async fn ensure_scan_all_schedule(
                 return Ok(Outcome::Unchanged(actual));
             }
             client.update_scan_all_schedule(request).send().await?;
-            Ok(Outcome::Updated(
-                client.get_scan_all_schedule().send().await?,
-            ))
+            Ok(Outcome::Updated(reread(client).await?))
         }
         _ => {
             if *schedule == JobSchedule::None {
                 return Ok(Outcome::Unchanged(actual.unwrap_or_default()));
             }
             client.create_scan_all_schedule(request).send().await?;
-            Ok(Outcome::Created(
-                client.get_scan_all_schedule().send().await?,
-            ))
+            Ok(Outcome::Created(reread(client).await?))
         }
     }
+}
+
+async fn reread(client: &Client) -> Result<Schedule, TaskError> {
+    let schedule = read_schedule(client, client.get_scan_all_schedule().build()?).await?;
+    Ok(schedule.unwrap_or_default())
 }

@@ -1,7 +1,10 @@
 //! Schedules of system jobs: garbage collection, audit-log purge and scan-all.
 
+use serde::de::DeserializeOwned;
+
 use crate::generated::models::{ScheduleObj, ScheduleObjType};
-use crate::tasks::Cron;
+use crate::tasks::{Cron, TaskError};
+use crate::{Client, Request};
 
 /// When a system job runs.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -69,6 +72,37 @@ impl JobSchedule {
             }
         }
     }
+}
+
+/// Sends a schedule read and decodes the body, or returns `None` when there is no schedule.
+///
+/// When no schedule exists, Harbor answers these reads with `200` and an empty body, which is
+/// not JSON, so the generated `send` would fail to decode it. A 404 also counts as no schedule.
+pub(crate) async fn read_schedule<T: DeserializeOwned>(
+    client: &Client,
+    request: Request,
+) -> Result<Option<T>, TaskError> {
+    let operation = crate::Operation {
+        id: request.operation_id,
+        method: request.method.clone(),
+        path_template: request.path_template,
+    };
+    let body = match client.execute_text(request).await {
+        Ok(body) => body,
+        Err(error) if error.is_not_found() => return Ok(None),
+        Err(error) => return Err(error.into()),
+    };
+    let body = body.trim();
+    if body.is_empty() || body == "null" {
+        return Ok(None);
+    }
+    serde_json::from_str(body).map(Some).map_err(|source| {
+        TaskError::Api(crate::Error::Decode {
+            operation,
+            request_id: "unknown".to_owned(),
+            source,
+        })
+    })
 }
 
 #[cfg(test)]

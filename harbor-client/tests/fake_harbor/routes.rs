@@ -116,6 +116,12 @@ fn page<T: Serialize>(items: Vec<T>) -> ResponseTemplate {
         .set_body_json(items)
 }
 
+/// Returns the value, or `200` with an empty body when there is none, as Harbor's schedule
+/// reads do.
+fn optional(value: Option<&impl Serialize>) -> ResponseTemplate {
+    value.map_or_else(ok, ok_json)
+}
+
 fn ok() -> ResponseTemplate {
     ResponseTemplate::new(200)
 }
@@ -911,7 +917,7 @@ fn immutable(state: &mut State, call: &Call, project: &str, rest: &[&str]) -> Re
 
 fn gc(state: &mut State, call: &Call, rest: &[&str]) -> ResponseTemplate {
     match (call.method.as_str(), rest) {
-        ("GET", ["schedule"]) => ok_json(state.gc_schedule.clone().unwrap_or_default()),
+        ("GET", ["schedule"]) => optional(state.gc_schedule.as_ref()),
         ("POST" | "PUT", ["schedule"]) => {
             let request: Schedule = call.body();
             let parameters =
@@ -960,7 +966,7 @@ fn gc(state: &mut State, call: &Call, rest: &[&str]) -> ResponseTemplate {
 
 fn purge(state: &mut State, call: &Call) -> ResponseTemplate {
     match call.method.as_str() {
-        "GET" => ok_json(state.purge_schedule.clone().unwrap_or_default()),
+        "GET" => optional(state.purge_schedule.as_ref()),
         "POST" | "PUT" => {
             let request: Schedule = call.body();
             let parameters =
@@ -984,7 +990,7 @@ fn purge(state: &mut State, call: &Call) -> ResponseTemplate {
 
 fn scan_all(state: &mut State, call: &Call) -> ResponseTemplate {
     match call.method.as_str() {
-        "GET" => ok_json(state.scan_all_schedule.clone().unwrap_or_default()),
+        "GET" => optional(state.scan_all_schedule.as_ref()),
         "POST" | "PUT" => {
             let request: Schedule = call.body();
             state.scan_all_schedule = Some(Schedule {
