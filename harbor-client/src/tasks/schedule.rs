@@ -56,8 +56,10 @@ impl JobSchedule {
     /// Reports whether Harbor's stored schedule `actual` is this one. A missing schedule equals
     /// [`JobSchedule::None`].
     pub fn matches(&self, actual: Option<&ScheduleObj>) -> bool {
+        // Older Harbor versions return an empty schedule object instead of none.
         let actual_type = actual
             .and_then(|schedule| schedule.r#type.clone())
+            .filter(|kind| *kind != ScheduleObjType::Unknown(String::new()))
             .unwrap_or(ScheduleObjType::None);
         if actual_type != self.type_name() {
             return false;
@@ -76,8 +78,9 @@ impl JobSchedule {
 
 /// Sends a schedule read and decodes the body, or returns `None` when there is no schedule.
 ///
-/// When no schedule exists, Harbor answers these reads with `200` and an empty body, which is
-/// not JSON, so the generated `send` would fail to decode it. A 404 also counts as no schedule.
+/// When no schedule exists, the GC and purge handlers of recent Harbor 2.x versions return `200`
+/// with an empty body, which is not JSON, so the generated `send` would fail to decode it. A 404
+/// also counts as no schedule.
 pub(crate) async fn read_schedule<T: DeserializeOwned>(
     client: &Client,
     request: Request,
@@ -122,6 +125,11 @@ mod tests {
             assert!(schedule.matches(Some(&schedule.to_model())), "{schedule:?}");
         }
         assert!(JobSchedule::None.matches(None));
+        let empty = ScheduleObj {
+            r#type: Some(ScheduleObjType::Unknown(String::new())),
+            ..ScheduleObj::default()
+        };
+        assert!(JobSchedule::None.matches(Some(&empty)));
         assert!(!custom.matches(Some(&JobSchedule::Daily.to_model())));
         let other_cron = JobSchedule::Custom(Cron::parse("0 0 4 * * 6").unwrap());
         assert!(!custom.matches(Some(&other_cron.to_model())));
