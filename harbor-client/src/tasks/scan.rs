@@ -145,13 +145,44 @@ pub async fn scan_artifact(client: &Client, artifact: &ArtifactRef) -> Result<()
 
 /// Polls the artifact's scan overview until the scan finishes and returns its summary.
 ///
-/// A missing overview and the statuses `Pending`, `Running`, `Scheduled` and `Queued` count as
-/// pending; an unknown status is polled again too.
+/// A missing overview, and any status other than `Success`, `Error` and `Stopped` (such as
+/// `Pending`, `Running` or `Scheduled`), counts as pending.
 ///
 /// # Errors
 ///
 /// [`TaskError::ScanFailed`] when the scan ends with `Error` or `Stopped`, [`TaskError::Timeout`]
 /// when the deadline passes, and [`TaskError::Api`] when a request fails.
+///
+/// # Example
+///
+/// A CI step that scans an image and fails on fixable findings of `High` or above:
+///
+/// ```no_run
+/// use std::time::Duration;
+///
+/// use harbor_client::tasks::{
+///     export_vulnerability_report, scan_artifact, wait_for_scan, ArtifactRef, Severity,
+///     SeverityGate, WaitOptions,
+/// };
+///
+/// # async fn run(client: harbor_client::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let image = ArtifactRef::new("library", "app/api", "1.4.2")?;
+/// scan_artifact(&client, &image).await?;
+/// let summary = wait_for_scan(&client, &image, WaitOptions::with_timeout(Duration::from_secs(900))).await?;
+/// println!("highest severity: {}", summary.severity);
+///
+/// let reports = export_vulnerability_report(&client, &image).await?;
+/// let gate = SeverityGate::new(Severity::High).fixable_only(true);
+/// if let Some(report) = reports.preferred() {
+///     let result = gate.evaluate(report);
+///     println!("{result}");
+///     if !result.passed {
+///         std::process::exit(1);
+///     }
+/// }
+/// # Ok(())
+/// # }
+/// ```
 pub async fn wait_for_scan(
     client: &Client,
     artifact: &ArtifactRef,

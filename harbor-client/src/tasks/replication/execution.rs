@@ -69,15 +69,32 @@ pub async fn start_replication(client: &Client, policy_id: i64) -> Result<i64, T
 
 /// Polls execution `execution_id` until it finishes and returns it.
 ///
-/// The execution counts as finished when two consecutive polls show the same final status and
-/// no task in progress: Harbor updates the status and the task counters separately, so one poll
-/// can show `Failed` while tasks are still being retried.
+/// The execution counts as finished only when two consecutive polls show the same final status
+/// and no task in progress. A final status that a later poll revises, such as `Failed` followed
+/// by `Succeed`, is therefore not taken as the result.
 ///
 /// # Errors
 ///
 /// [`TaskError::ReplicationFailed`] with the failed tasks and their log tails when the execution
 /// ends `Failed` or `Stopped`, [`TaskError::Timeout`] with the execution id when the deadline
 /// passes, and [`TaskError::Api`] when a request fails.
+///
+/// # Example
+///
+/// ```no_run
+/// use std::time::Duration;
+///
+/// use harbor_client::tasks::replication::{start_replication, wait_for_replication};
+/// use harbor_client::tasks::WaitOptions;
+///
+/// # async fn run(client: harbor_client::Client, policy_id: i64) -> Result<(), harbor_client::tasks::TaskError> {
+/// let execution_id = start_replication(&client, policy_id).await?;
+/// let options = WaitOptions::with_timeout(Duration::from_secs(3600));
+/// let execution = wait_for_replication(&client, execution_id, options).await?;
+/// println!("replicated {} artifacts", execution.succeed.unwrap_or(0));
+/// # Ok(())
+/// # }
+/// ```
 pub async fn wait_for_replication(
     client: &Client,
     execution_id: i64,
