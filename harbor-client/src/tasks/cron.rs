@@ -40,9 +40,9 @@ impl Cron {
     ///
     /// # Errors
     ///
-    /// [`TaskError::Invalid`] when the expression does not have 6 fields (a 5-field Unix
-    /// expression gets a suggestion with `0` seconds prepended), when the seconds field is not
-    /// `0`, when the minutes field is `*`, or when a field has a value outside its range.
+    /// [`TaskError::Invalid`] when the expression does not have 6 fields, when the seconds field
+    /// is not `0`, when the minutes field is `*`, or when a field has a value outside its range.
+    /// For a 5-field Unix expression the message suggests the 6-field form with `0` seconds.
     pub fn parse(expression: &str) -> Result<Self, TaskError> {
         let fields: Vec<&str> = expression.split_whitespace().collect();
         if fields.is_empty() {

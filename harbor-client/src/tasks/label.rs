@@ -4,7 +4,7 @@ use crate::Client;
 use crate::generated::models::Label;
 use crate::tasks::{Outcome, TaskError, validate};
 
-/// Where a label can be used.
+/// The scope of a label: the projects where it can be used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LabelScope {
     /// In every project (scope `g`, system administrators only).

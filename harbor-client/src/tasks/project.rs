@@ -168,7 +168,7 @@ async fn create(client: &Client, spec: &ProjectSpec) -> Result<Project, TaskErro
         ..ProjectReq::default()
     };
     let created = client.create_project(request).send().await?;
-    // Some Harbor versions answer 201 without `Location`; the project is then read by name,
+    // Some Harbor versions return 201 without `Location`. The project is then read by name,
     // which sends `X-Is-Resource-Name: true` so a name made of digits is not taken for an id.
     let reference = match created.id() {
         Some(id) => ProjectRef::id(id),

@@ -181,7 +181,7 @@ impl RegistrySpec {
 /// # Errors
 ///
 /// [`TaskError::CannotUpdate`] when an endpoint of that name has another provider, and
-/// [`TaskError::Api`] when the ping or another request fails; nothing is saved when the ping
+/// [`TaskError::Api`] when the ping or another request fails. Nothing is saved when the ping
 /// fails.
 pub async fn ensure_registry(
     client: &Client,

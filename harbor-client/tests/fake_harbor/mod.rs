@@ -1,6 +1,6 @@
 //! A stateful in-process fake of the Harbor endpoints that the task helpers call.
 //!
-//! One wiremock mock on 127.0.0.1 answers every request from [`State`], so a create is visible
+//! One wiremock mock on 127.0.0.1 serves every request from [`State`], so a create is visible
 //! to the next list, and every request is recorded for assertions. Scripts in the state make
 //! executions, scans and GC runs move through their statuses one poll at a time.
 

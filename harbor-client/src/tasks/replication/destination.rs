@@ -2,7 +2,7 @@
 
 use crate::tasks::TaskError;
 
-/// Where replicated repositories land: a namespace, and how many leading path components of the
+/// The destination of replicated repositories: a namespace, and how many leading path components of the
 /// source repository it replaces (Harbor's `dest_namespace_replace_count`).
 ///
 /// A count of `None` leaves the field out of the request, and Harbor then stores `-1`: the

@@ -52,7 +52,7 @@ pub enum ResourceKind {
 
 /// One replication filter.
 ///
-/// Harbor accepts a decoration only on tag and label filters and answers 400 otherwise, so
+/// Harbor accepts a decoration only on tag and label filters and returns 400 otherwise, so
 /// [`Filter::name`] and [`Filter::resource`] return a filter without `matches`/`excludes`
 /// methods, while [`Filter::tag`] and [`Filter::labels`] return a [`DecoratedFilter`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
