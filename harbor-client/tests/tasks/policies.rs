@@ -171,3 +171,21 @@ async fn immutable_rule_created_then_toggled() {
         .count();
     assert_eq!(rules, 2);
 }
+
+#[tokio::test]
+async fn global_label_idempotent() {
+    let harbor = FakeHarbor::start().await;
+    let client = harbor.client();
+    let spec = LabelSpec::new("release", LabelScope::Global)
+        .unwrap()
+        .description("shipped builds");
+
+    let created = ensure_label(&client, &spec).await.unwrap();
+    assert!(matches!(created, Outcome::Created(_)), "{created:?}");
+    assert_eq!(created.resource().scope.as_deref(), Some("g"));
+    assert_eq!(created.resource().project_id, None);
+    harbor.take_requests();
+
+    assert!(!ensure_label(&client, &spec).await.unwrap().is_change());
+    assert!(harbor.take_writes().is_empty());
+}

@@ -175,3 +175,24 @@ async fn tls_setting_kept_when_unset() {
     assert_eq!(outcome.resource().insecure, Some(true));
     assert!(harbor.take_writes().is_empty());
 }
+
+#[tokio::test]
+async fn failed_ping_blocks_the_update() {
+    let harbor = FakeHarbor::start().await;
+    let client = harbor.client();
+    ensure_registry(&client, &acr()).await.unwrap();
+    harbor.take_requests();
+    harbor.state().ping_fails = true;
+
+    let moved =
+        RegistrySpec::new("acr-prod", Provider::AzureAcr, "https://moved.azurecr.io").unwrap();
+    let error = ensure_registry(&client, &moved).await.unwrap_err();
+    assert_eq!(
+        error.status(),
+        Some(http::StatusCode::BAD_REQUEST),
+        "{error}"
+    );
+    assert_eq!(harbor.take_writes(), ["POST /registries/ping"]);
+    let url = harbor.state().registries[0].url.clone();
+    assert_eq!(url.as_deref(), Some("https://prod.azurecr.io"));
+}
