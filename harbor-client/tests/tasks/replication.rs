@@ -302,6 +302,8 @@ async fn delete_stops_stuck_executions() {
     );
     assert_eq!(harbor.state().stopped, [77]);
     assert!(harbor.state().policies.is_empty());
+    let backoff = [1, 2, 4].map(Duration::from_secs);
+    assert_eq!(harbor.sleeps(), backoff);
 }
 
 #[tokio::test]
