@@ -308,11 +308,14 @@ impl Copier {
             Endpoint::Registry {
                 client, repository, ..
             } => {
-                let session = match session {
-                    Some(session) => session,
-                    None => client.start_upload(repository).await?,
+                // The upload session and the download open concurrently to save a round trip.
+                let open_session = async {
+                    match session {
+                        Some(session) => Ok(session),
+                        None => client.start_upload(repository).await,
+                    }
                 };
-                let stream = source.open_blob(digest).await?;
+                let (session, stream) = tokio::try_join!(open_session, source.open_blob(digest))?;
                 client
                     .upload_blob(repository, session, digest, blob.size(), stream, counter)
                     .await
