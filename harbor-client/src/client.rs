@@ -12,7 +12,7 @@ use crate::builder::ClientBuilder;
 use crate::error::Operation;
 use crate::retry::{RetryPolicy, SharedSleeper};
 use crate::transport::header_str;
-use crate::{Created, Error, Page, Request};
+use crate::{Created, Error, Page, RawResponse, Request};
 
 /// A Harbor API client. Cheap to clone; clones share connections.
 ///
@@ -154,6 +154,22 @@ impl Client {
     pub async fn execute_text(&self, request: Request) -> Result<String, Error> {
         let bytes = self.execute_bytes(request).await?;
         Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// Sends `request` and returns the last response whatever its status, with its headers and
+    /// whole body.
+    ///
+    /// The request goes through the same URL building, headers, auth and retries as the other
+    /// `execute_*` methods, but a non-success status is returned instead of turned into
+    /// [`Error::Status`]. The contract suite uses it to read the status and headers of each
+    /// operation. A caller can use it to inspect a response that the typed methods reject.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidHeader`] for a header value that HTTP does not allow, and
+    /// [`Error::Transport`] when the request could not be sent or the body could not be read.
+    pub async fn execute_raw(&self, request: Request) -> Result<RawResponse, Error> {
+        self.send_raw(request).await
     }
 
     /// Sends `request` and returns the raw response body.

@@ -11,7 +11,7 @@ use tracing::Instrument as _;
 use crate::error::{ApiError, HarborError, MAX_HARBOR_ERRORS, Operation, truncate_message};
 use crate::request::Body;
 use crate::retry::{is_retryable_status, is_retryable_transport, parse_retry_after};
-use crate::{Client, Error, Request};
+use crate::{Client, Error, RawResponse, Request};
 
 /// Header that carries the request id, sent on every request and echoed by Harbor.
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -81,16 +81,41 @@ impl Client {
     /// attempt and status. Bodies and credentials are never recorded.
     pub(crate) async fn send(&self, request: Request) -> Result<Sent, Error> {
         let prepared = self.prepare(request)?;
-        let span = tracing::debug_span!(
-            "harbor_request",
-            operation_id = prepared.operation.id,
-            method = %prepared.operation.method,
-            path_template = prepared.operation.path_template,
-            request_id = %prepared.request_id,
-            attempt = tracing::field::Empty,
-            status = tracing::field::Empty,
-        );
+        let span = request_span(&prepared);
         self.send_with_retries(prepared).instrument(span).await
+    }
+
+    /// Sends `request` like [`Client::send`] and returns the last response whatever its status,
+    /// with its status, headers and whole body.
+    ///
+    /// Retries follow the same policy as [`Client::send`]. Only a failure to build, send or read
+    /// the request is an error.
+    pub(crate) async fn send_raw(&self, request: Request) -> Result<RawResponse, Error> {
+        let prepared = self.prepare(request)?;
+        let span = request_span(&prepared);
+        async {
+            let (outcome, attempts) = self.attempt_until_done(&prepared).await;
+            let transport_error = |source| Error::Transport {
+                operation: prepared.operation.clone(),
+                request_id: prepared.request_id.clone(),
+                attempts,
+                source,
+            };
+            let response = outcome.map_err(transport_error)?;
+            let status = response.status();
+            let headers = response.headers().clone();
+            let request_id = response_request_id(&response, &prepared.request_id);
+            let body = response.bytes().await.map_err(transport_error)?;
+            Ok(RawResponse {
+                status,
+                headers,
+                body,
+                request_id,
+                attempts,
+            })
+        }
+        .instrument(span)
+        .await
     }
 
     /// Returns the URL of `request`: base URL, `/api/v2.0`, the encoded path and the query.
@@ -165,6 +190,26 @@ impl Client {
     }
 
     async fn send_with_retries(&self, prepared: Prepared) -> Result<Sent, Error> {
+        let (outcome, attempts) = self.attempt_until_done(&prepared).await;
+        match outcome {
+            Ok(response) if response.status().is_success() => {
+                let request_id = response_request_id(&response, &prepared.request_id);
+                Ok(Sent {
+                    response,
+                    request_id,
+                    attempts,
+                })
+            }
+            outcome => Err(failure_error(&prepared, attempts, outcome).await),
+        }
+    }
+
+    /// Sends `prepared` until it succeeds, fails in a way the retry policy does not retry, or the
+    /// policy gives up. Returns the last outcome and the number of attempts.
+    async fn attempt_until_done(
+        &self,
+        prepared: &Prepared,
+    ) -> (Result<reqwest::Response, reqwest::Error>, u32) {
         let policy = &self.inner.retry_policy;
         let span = tracing::Span::current();
         // Time spent on attempts plus the delays given to the sleeper, so that the time budget
@@ -174,35 +219,30 @@ impl Client {
         loop {
             span.record("attempt", attempt);
             let started = Instant::now();
-            let outcome = self.send_once(&prepared).await;
+            let outcome = self.send_once(prepared).await;
             spent += started.elapsed();
 
             let retry_after = match outcome {
-                Ok(response) if response.status().is_success() => {
+                Ok(ref response) if response.status().is_success() => {
                     span.record("status", response.status().as_u16());
-                    let request_id = response_request_id(&response, &prepared.request_id);
-                    return Ok(Sent {
-                        response,
-                        request_id,
-                        attempts: attempt,
-                    });
+                    return (outcome, attempt);
                 }
                 Ok(ref response) => {
                     span.record("status", response.status().as_u16());
                     if !(prepared.idempotent && is_retryable_status(response.status())) {
-                        return Err(failure_error(&prepared, attempt, outcome).await);
+                        return (outcome, attempt);
                     }
                     header_str(response.headers(), RETRY_AFTER.as_str())
                         .and_then(|value| parse_retry_after(value, SystemTime::now()))
                 }
                 // A failed connection never reached Harbor, so even a POST is safe to send again.
                 Err(ref error) if is_retryable_transport(error) => None,
-                Err(_) => return Err(failure_error(&prepared, attempt, outcome).await),
+                Err(_) => return (outcome, attempt),
             };
 
             if attempt >= policy.max_attempts() {
                 tracing::debug!(attempt, "giving up: maximum number of attempts reached");
-                return Err(failure_error(&prepared, attempt, outcome).await);
+                return (outcome, attempt);
             }
             let delay = retry_after.unwrap_or_else(|| policy.backoff(attempt));
             if spent + delay > policy.max_elapsed() {
@@ -211,7 +251,7 @@ impl Client {
                     delay_ms = millis(delay),
                     "giving up: the next delay would exceed the retry time budget"
                 );
-                return Err(failure_error(&prepared, attempt, outcome).await);
+                return (outcome, attempt);
             }
             tracing::debug!(
                 attempt,
@@ -237,6 +277,19 @@ impl Client {
         }
         builder.send().await
     }
+}
+
+/// Returns the `debug` span of one request. Bodies and credentials are never recorded.
+fn request_span(prepared: &Prepared) -> tracing::Span {
+    tracing::debug_span!(
+        "harbor_request",
+        operation_id = prepared.operation.id,
+        method = %prepared.operation.method,
+        path_template = prepared.operation.path_template,
+        request_id = %prepared.request_id,
+        attempt = tracing::field::Empty,
+        status = tracing::field::Empty,
+    )
 }
 
 fn millis(duration: Duration) -> u64 {
