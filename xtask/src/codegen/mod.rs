@@ -5,8 +5,10 @@
 //! [`naming`]). Then emit one file per definition ([`models`]), one per tag ([`operations`], from
 //! the analysis in [`plan`]) and the [`secret`] type. Last, format with rustfmt and write or
 //! compare the files ([`writer`]). Output is sorted, so the same document always gives the same
-//! files.
+//! files. [`contract`] also writes the calls of the Prism contract suite to
+//! `harbor-client/tests/contract/calls.rs`.
 
+mod contract;
 mod items;
 mod models;
 mod naming;
@@ -23,7 +25,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use anyhow::bail;
+use anyhow::{Context, bail};
 
 use self::spec::Spec;
 use self::types::TypeMapper;
@@ -71,44 +73,84 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
         .spec
         .unwrap_or_else(|| crate::specs_dir().join("harbor/swagger.yaml"));
     let output_dir = crate::workspace_root().join(OUTPUT_DIR);
-    let files = generate_from_path(&spec_path)?;
+    let Outputs {
+        files,
+        contract_calls,
+    } = generate_outputs(&spec_path)?;
 
     if args.check {
-        let differing = writer::differing_files(&output_dir, &files)?;
+        let mut differing: Vec<String> = writer::differing_files(&output_dir, &files)?
+            .into_iter()
+            .map(|line| format!("{OUTPUT_DIR}/{line}"))
+            .collect();
+        differing.extend(contract_differs(&contract_calls));
         if !differing.is_empty() {
             bail!(
-                "the generated code in {OUTPUT_DIR} is out of date with {}; these files differ:\n  {}\nRun `cargo xtask codegen` and commit the result.",
+                "the generated code is out of date with {}; these files differ:\n  {}\nRun `cargo xtask codegen` and commit the result.",
                 spec_path.display(),
                 differing.join("\n  ")
             );
         }
         eprintln!(
             "xtask: codegen check passed ({} files match {})",
-            files.len(),
+            files.len() + 1,
             spec_path.display()
         );
         return Ok(());
     }
 
-    let written = writer::write_files(&output_dir, &files)?;
+    let mut written = writer::write_files(&output_dir, &files)?;
+    if contract_differs(&contract_calls).is_some() {
+        let path = crate::workspace_root().join(&contract_calls.path);
+        std::fs::write(&path, &contract_calls.content)
+            .with_context(|| format!("failed to write {}", path.display()))?;
+        written += 1;
+    }
     eprintln!(
-        "xtask: generated {} files into {OUTPUT_DIR} from {} ({written} changed or removed)",
+        "xtask: generated {} files into {OUTPUT_DIR} and {} from {} ({written} changed or removed)",
         files.len(),
+        contract_calls.path,
         spec_path.display()
     );
     Ok(())
 }
 
-/// Reads the swagger at `path` and returns the formatted generated files.
+/// The formatted output of the generator.
+#[derive(Debug)]
+pub(crate) struct Outputs {
+    /// Files below [`OUTPUT_DIR`], sorted by path.
+    pub(crate) files: Vec<GeneratedFile>,
+    /// The calls of the contract suite, with its path relative to the workspace root.
+    pub(crate) contract_calls: GeneratedFile,
+}
+
+/// Reads the swagger at `path` and returns the formatted generated files below [`OUTPUT_DIR`].
+#[cfg(test)]
 pub(crate) fn generate_from_path(path: &Path) -> anyhow::Result<Vec<GeneratedFile>> {
+    Ok(generate_outputs(path)?.files)
+}
+
+/// Reads the swagger at `path` and returns every formatted generated file.
+pub(crate) fn generate_outputs(path: &Path) -> anyhow::Result<Outputs> {
     let spec = Spec::load(path)?;
-    let mut files = generate(&spec)?;
-    writer::format_files(&mut files)?;
-    Ok(files)
+    let mut outputs = generate(&spec)?;
+    writer::format_files(&mut outputs.files)?;
+    contract::format(&mut outputs.contract_calls)?;
+    Ok(outputs)
+}
+
+/// Returns a line for `--check` when the checked-in contract calls differ from `file`.
+fn contract_differs(file: &GeneratedFile) -> Option<String> {
+    let current = std::fs::read_to_string(crate::workspace_root().join(&file.path)).ok();
+    match current {
+        Some(content) if content == file.content => None,
+        Some(_) => Some(format!("{} (changed)", file.path)),
+        None => Some(format!("{} (missing)", file.path)),
+    }
 }
 
 /// Generates every file, unformatted, sorted by path.
-fn generate(spec: &Spec) -> anyhow::Result<Vec<GeneratedFile>> {
+fn generate(spec: &Spec) -> anyhow::Result<Outputs> {
     let names = models::definition_names(spec)?;
     let mut reserved_names = BTreeSet::new();
     let mut mapper = TypeMapper::new(&names, &mut reserved_names);
@@ -142,7 +184,11 @@ fn generate(spec: &Spec) -> anyhow::Result<Vec<GeneratedFile>> {
     files.push(secret::secret_file());
     files.push(root_module(spec, &operation_ids));
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(files)
+    let contract_calls = contract::generate(spec, &names, &plans)?;
+    Ok(Outputs {
+        files,
+        contract_calls,
+    })
 }
 
 /// Renders `generated/mod.rs` with the lists of operation ids and definition names.
