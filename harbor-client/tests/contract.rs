@@ -70,7 +70,7 @@ fn calls_cover_every_operation_once() {
     assert_eq!(OPERATION_IDS.len(), 203);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test]
 async fn every_operation_matches_prism_mock() {
     let Some(url) = prism_url() else {
         return;
