@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use acr_client::{SkuName, ZoneRedundancy};
 use aks_deploy::chart_keys::ChartKeys;
 use harbor_azure::config::Config;
 use harbor_azure::plan::{Plan, PlanError, Preset, SecretMode, StepKind, Target, load_chart_keys};
@@ -274,6 +275,17 @@ fn acr_scope_map_and_token_planned() {
     assert_eq!(acr.registry.as_str(), "exampleacr");
     assert_eq!(acr.resource_group, "rg-harbor");
     assert_eq!(acr.token.as_str(), "harbor-push");
+    assert_eq!(acr.registry_create.location, "westeurope");
+    assert_eq!(acr.registry_create.sku, SkuName::Premium);
+    assert!(!acr.registry_create.admin_user_enabled);
+    assert_eq!(acr.registry_create.zone_redundancy, None);
+    assert!(plan.render_text().contains(
+        "ensure registry exampleacr (Premium, westeurope, admin user disabled) in resource group rg-harbor"
+    ));
+
+    let zonal = plan_for(&sample(), Preset::AcrossZones);
+    let create = &zonal.acr.as_ref().unwrap().registry_create;
+    assert_eq!(create.zone_redundancy, Some(ZoneRedundancy::Enabled));
     let actions: Vec<String> = acr.actions.iter().map(ToString::to_string).collect();
     assert_eq!(
         actions,
@@ -362,7 +374,8 @@ fn steps_run_in_dependency_order() {
     assert!(position(StepKind::HarborRobot) < position(StepKind::AcrImport(0)));
     assert!(position(StepKind::HarborRobot) < position(StepKind::AppPullSecret));
     assert!(position(StepKind::AppPullSecret) < position(StepKind::AppDeployment));
-    assert_eq!(kinds.len(), 18);
+    assert!(position(StepKind::AcrRegistry) < position(StepKind::AcrScopeMap));
+    assert_eq!(kinds.len(), 19);
 }
 
 #[test]

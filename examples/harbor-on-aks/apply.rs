@@ -227,6 +227,13 @@ async fn run_step(
             Ok(compare(before, &after))
         }
         StepKind::HelmRelease => helm_release(plan, connections).await,
+        StepKind::AcrRegistry => {
+            let (acr, acr_plan) = acr(plan, connections)?;
+            let ensured = acr
+                .ensure_registry(&acr_plan.registry, &acr_plan.registry_create)
+                .await?;
+            Ok(ensured.into())
+        }
         StepKind::AcrScopeMap => {
             let (acr, acr_plan) = acr(plan, connections)?;
             let ensured = acr

@@ -240,7 +240,7 @@ impl Plan {
         release.timeout = HELM_TIMEOUT;
 
         let acr = match &config.acr {
-            Some(acr) => Some(registries::acr_plan(config, acr)?),
+            Some(acr) => Some(registries::acr_plan(config, acr, preset)?),
             None => None,
         };
 

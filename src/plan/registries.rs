@@ -2,8 +2,8 @@
 //! the images ACR imports from Harbor.
 
 use acr_client::{
-    ImportImage, RegistryName, RepositoryAction, RepositoryName, ScopeMapAction, ScopeMapName,
-    TokenName,
+    ImportImage, RegistryCreate, RegistryName, RepositoryAction, RepositoryName, ScopeMapAction,
+    ScopeMapName, SkuName, TokenName, ZoneRedundancy,
 };
 use harbor_client::tasks::replication::{Destination, Direction, Filter, Trigger};
 use harbor_client::tasks::{
@@ -12,7 +12,7 @@ use harbor_client::tasks::{
 };
 use secrecy::SecretString;
 
-use super::PlanError;
+use super::{PlanError, Preset};
 use crate::config::{AcrConfig, AcrImport, Config};
 
 /// The ACR resources the plan creates.
@@ -24,8 +24,9 @@ pub struct AcrPlan {
     pub resource_group: String,
     /// The registry.
     pub registry: RegistryName,
-    /// SKU name.
-    pub sku: String,
+    /// Parameters of the registry: location, SKU, admin user off, and zone redundancy for the
+    /// across-zones preset on the Premium SKU.
+    pub registry_create: RegistryCreate,
     /// Scope map of the push token.
     pub scope_map: ScopeMapName,
     /// The scope map's entries.
@@ -185,7 +186,21 @@ pub fn robot_full_name(project: &str, robot: &str) -> String {
     format!("robot${project}+{robot}")
 }
 
-pub(crate) fn acr_plan(config: &Config, acr: &AcrConfig) -> Result<AcrPlan, PlanError> {
+pub(crate) fn acr_plan(
+    config: &Config,
+    acr: &AcrConfig,
+    preset: Preset,
+) -> Result<AcrPlan, PlanError> {
+    let sku = match acr.sku.as_str() {
+        "Basic" => SkuName::Basic,
+        "Standard" => SkuName::Standard,
+        _ => SkuName::Premium,
+    };
+    let zone_redundant = preset == Preset::AcrossZones && sku == SkuName::Premium;
+    let mut registry_create = RegistryCreate::new(&config.azure.location, sku);
+    if zone_redundant {
+        registry_create.zone_redundancy = Some(ZoneRedundancy::Enabled);
+    }
     let registry = RegistryName::new(&acr.name).map_err(PlanError::Acr)?;
     let scope_map = ScopeMapName::new(&acr.scope_map).map_err(PlanError::Acr)?;
     let token = TokenName::new(&acr.token).map_err(PlanError::Acr)?;
@@ -207,7 +222,7 @@ pub(crate) fn acr_plan(config: &Config, acr: &AcrConfig) -> Result<AcrPlan, Plan
             .clone()
             .unwrap_or_else(|| config.azure.resource_group.clone()),
         registry,
-        sku: acr.sku.clone(),
+        registry_create,
         scope_map,
         actions,
         token,

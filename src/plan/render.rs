@@ -45,6 +45,8 @@ pub enum StepKind {
     ClusterIssuer,
     /// Install or upgrade the Harbor release.
     HelmRelease,
+    /// Create the registry or update its SKU and admin user.
+    AcrRegistry,
     /// Create the scope map or update its actions.
     AcrScopeMap,
     /// Create the token bound to the scope map.
@@ -153,6 +155,21 @@ impl Plan {
 
         if let Some(acr) = &self.acr {
             let registry = acr.registry.as_str();
+            let create = &acr.registry_create;
+            let zones = if create.zone_redundancy.is_some() {
+                ", zone redundant"
+            } else {
+                ""
+            };
+            push(
+                Target::Acr,
+                StepKind::AcrRegistry,
+                format!(
+                    "ensure registry {registry} ({:?}, {}, admin user disabled{zones}) in resource group {}",
+                    create.sku, create.location, acr.resource_group
+                ),
+                Vec::new(),
+            );
             let actions = acr.actions.iter().map(ToString::to_string).collect();
             push(
                 Target::Acr,
