@@ -5,7 +5,8 @@
 //! ACR names and storage quantities use the rules of `acr-client` and `aks-deploy`, so the
 //! configuration accepts exactly what those crates accept.
 //!
-//! TODO: switch the Kubernetes name rules to `aks-deploy` once it exports them.
+//! TODO: switch the Kubernetes name rules to `aks-deploy`, and the Harbor project name rule to
+//! `harbor-client`, once they export them (both keep them crate-private today).
 
 /// Azure resource group: 1-90 letters, digits, `-`, `_`, `.`, `(`, `)`, not ending in `.`.
 pub(crate) fn resource_group(value: &str) -> Result<(), String> {
