@@ -172,7 +172,7 @@ fn short_secret_key_is_rejected() {
     let error = prepare_across_zones(&deployment, None)
         .unwrap_err()
         .to_string();
-    assert!(error.contains("16 characters"), "{error}");
+    assert!(error.contains("16 ASCII characters"), "{error}");
     assert!(!error.contains("short\""), "{error}");
 }
 

@@ -41,9 +41,9 @@ impl std::fmt::Debug for RegistryCredentialSecret {
 pub struct HarborSecrets {
     /// Harbor admin password.
     pub admin_password: SecretString,
-    /// Key that encrypts stored credentials, exactly 16 characters.
+    /// Key that encrypts stored credentials, exactly 16 ASCII characters.
     pub secret_key: Option<SecretString>,
-    /// Secret shared by core, jobservice and registry, exactly 16 characters.
+    /// Secret shared by core, jobservice and registry, exactly 16 ASCII characters.
     pub core_secret: Option<SecretString>,
     /// Registry credentials.
     pub registry: Option<RegistryCredentialSecret>,
@@ -105,8 +105,9 @@ impl HarborSecrets {
     ///
     /// # Errors
     ///
-    /// Returns [`Error::InvalidInput`] when a key is not 16 characters, or when the values use an
-    /// external database, external Redis or Azure Blob storage whose secret value is missing.
+    /// Returns [`Error::InvalidInput`] when a key is not 16 ASCII characters, or when the values
+    /// use an external database, external Redis or Azure Blob storage whose secret value is
+    /// missing.
     pub fn apply(&self, values: &mut HarborValues, namespace: &str) -> Result<Vec<Secret>> {
         let mut secrets = Vec::new();
         values.admin_password_secret = names::ADMIN.to_string();
@@ -179,15 +180,23 @@ fn required<'a>(secret: &'a Option<SecretString>, field: &'static str) -> Result
     })
 }
 
+/// Checks that a key is 16 ASCII characters. Harbor passes the key's bytes to AES, so 16
+/// characters that take more than 16 bytes in UTF-8 break encryption at runtime.
 fn check_length(field: &'static str, secret: &SecretString) -> Result<()> {
-    let length = secret.expose_secret().chars().count();
-    if length == HARBOR_KEY_LENGTH {
+    let value = secret.expose_secret();
+    if value.is_ascii() && value.len() == HARBOR_KEY_LENGTH {
         return Ok(());
     }
     Err(Error::InvalidInput {
         field,
-        value: format!("({length} characters)"),
-        rule: format!("Harbor requires exactly {HARBOR_KEY_LENGTH} characters"),
+        value: format!(
+            "({} characters, {} bytes)",
+            value.chars().count(),
+            value.len()
+        ),
+        rule: format!(
+            "Harbor requires exactly {HARBOR_KEY_LENGTH} ASCII characters ({HARBOR_KEY_LENGTH} bytes)"
+        ),
     })
 }
 
@@ -215,5 +224,42 @@ fn opaque<const N: usize>(
                 .collect::<BTreeMap<_, _>>(),
         ),
         ..Secret::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn secrets_with_key(key: &str) -> HarborSecrets {
+        let mut secrets = HarborSecrets::new(SecretString::from("s3cr3t-EXAMPLE"));
+        secrets.secret_key = Some(SecretString::from(key));
+        secrets
+    }
+
+    #[test]
+    fn ascii_secret_key_is_accepted() {
+        let mut values = crate::presets::managed_disks(&crate::presets::PresetBase::new(
+            "harbor.example.test",
+            "nginx",
+        ));
+        let secrets = secrets_with_key("0123456789abcdef").apply(&mut values, "harbor");
+        assert!(secrets.is_ok(), "{secrets:?}");
+    }
+
+    #[test]
+    fn multibyte_secret_key_is_rejected() {
+        // 16 characters but 19 bytes: Harbor passes the bytes to AES, which rejects 19.
+        let key = "ééé4567890abcdef";
+        let mut values = crate::presets::managed_disks(&crate::presets::PresetBase::new(
+            "harbor.example.test",
+            "nginx",
+        ));
+        let error = secrets_with_key(key)
+            .apply(&mut values, "harbor")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("16 ASCII characters"), "{error}");
+        assert!(!error.contains(key), "{error}");
     }
 }
