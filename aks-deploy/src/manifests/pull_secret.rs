@@ -26,17 +26,20 @@ pub struct RegistryCredentials {
     pub password: SecretString,
 }
 
-/// Returns the config.json key of a registry: the bare host (with port), or
-/// [`DOCKER_HUB_KEY`] for Docker Hub.
+/// Returns the config.json key of a registry: the lower-case bare host (with port), or
+/// [`DOCKER_HUB_KEY`] for Docker Hub. Surrounding spaces and an `http://` or `https://` scheme
+/// in any letter case are dropped.
 ///
 /// # Errors
 ///
 /// Returns [`Error::InvalidInput`] for an empty host.
 pub fn registry_key(registry: &str) -> Result<String> {
-    let without_scheme = registry
+    let trimmed = registry.trim();
+    let lower = trimmed.to_ascii_lowercase();
+    let without_scheme = lower
         .strip_prefix("https://")
-        .or_else(|| registry.strip_prefix("http://"))
-        .unwrap_or(registry);
+        .or_else(|| lower.strip_prefix("http://"))
+        .unwrap_or(&lower);
     let host = without_scheme.split('/').next().unwrap_or_default();
     if host.is_empty() {
         return Err(Error::InvalidInput {
@@ -49,7 +52,7 @@ pub fn registry_key(registry: &str) -> Result<String> {
     if docker_hub.contains(&host) {
         return Ok(DOCKER_HUB_KEY.to_string());
     }
-    Ok(host.to_ascii_lowercase())
+    Ok(host.to_string())
 }
 
 /// Builds the docker config.json document for `credentials`.
@@ -59,7 +62,9 @@ pub fn registry_key(registry: &str) -> Result<String> {
 ///
 /// # Errors
 ///
-/// Returns [`Error::InvalidInput`] for an empty registry host or user name.
+/// Returns [`Error::InvalidInput`] for an empty registry host, an empty user name, a user name
+/// containing `:` (which `auth` cannot represent, because readers split it at the first `:`), or
+/// two entries for the same registry.
 pub fn docker_config_json(credentials: &[RegistryCredentials]) -> Result<SecretString> {
     let mut auths = BTreeMap::new();
     for entry in credentials {
@@ -70,6 +75,23 @@ pub fn docker_config_json(credentials: &[RegistryCredentials]) -> Result<SecretS
                 rule: "a user name is required".into(),
             });
         }
+        if entry.username.contains(':') {
+            return Err(Error::InvalidInput {
+                field: "username",
+                value: entry.username.clone(),
+                rule: "a user name must not contain ':', because the auth field splits user and password at the first ':'".into(),
+            });
+        }
+        let key = registry_key(&entry.registry)?;
+        if auths.contains_key(&key) {
+            return Err(Error::InvalidInput {
+                field: "registry",
+                value: entry.registry.clone(),
+                rule: format!(
+                    "the registry {key} is given more than once; a pull Secret holds one entry per registry"
+                ),
+            });
+        }
         let password = entry.password.expose_secret();
         let auth = STANDARD.encode(format!("{}:{password}", entry.username));
         let auth_entry = AuthEntry {
@@ -77,7 +99,7 @@ pub fn docker_config_json(credentials: &[RegistryCredentials]) -> Result<SecretS
             password,
             auth,
         };
-        auths.insert(registry_key(&entry.registry)?, auth_entry);
+        auths.insert(key, auth_entry);
     }
     let document =
         serde_json::to_string(&DockerConfig { auths }).map_err(|error| Error::InvalidInput {
@@ -207,6 +229,49 @@ mod tests {
             registry_key("exampleacr.azurecr.io").unwrap(),
             "exampleacr.azurecr.io"
         );
+    }
+
+    #[test]
+    fn registry_key_ignores_case_and_spaces() {
+        assert_eq!(
+            registry_key("HTTPS://Harbor.example.test/").unwrap(),
+            "harbor.example.test"
+        );
+        assert_eq!(
+            registry_key(" harbor.example.test ").unwrap(),
+            "harbor.example.test"
+        );
+        assert_eq!(registry_key("Docker.io").unwrap(), DOCKER_HUB_KEY);
+        assert_eq!(
+            registry_key("https://index.docker.io/v1/").unwrap(),
+            DOCKER_HUB_KEY
+        );
+    }
+
+    #[test]
+    fn duplicate_registry_is_rejected() {
+        let mut other = robot();
+        other.registry = "harbor.example.test".into();
+        other.username = "robot$proj2+pull".into();
+
+        let error = docker_config_json(&[robot(), other])
+            .unwrap_err()
+            .to_string();
+
+        assert!(error.contains("harbor.example.test"), "{error}");
+        assert!(error.contains("more than once"), "{error}");
+        assert!(!error.contains("s3cr3t"), "{error}");
+    }
+
+    #[test]
+    fn username_with_colon_is_rejected() {
+        let mut entry = robot();
+        entry.username = "user:1".into();
+
+        let error = docker_config_json(&[entry]).unwrap_err().to_string();
+
+        assert!(error.contains("\"user:1\""), "{error}");
+        assert!(error.contains("':'"), "{error}");
     }
 
     #[test]
