@@ -2,10 +2,11 @@
 
 use std::path::Path;
 
-use acr_client::{SkuName, ZoneRedundancy};
+use acr_client::{ImportMode, SkuName, ZoneRedundancy};
 use aks_deploy::chart_keys::ChartKeys;
 use harbor_azure::config::Config;
 use harbor_azure::plan::{Plan, PlanError, Preset, SecretMode, StepKind, Target, load_chart_keys};
+use secrecy::SecretString;
 use serde_json::Value;
 
 const SAMPLE_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/harbor.toml");
@@ -359,6 +360,13 @@ fn imports_map_project_to_namespace() {
             .iter()
             .all(|import| import.source_registry == "harbor.example.test")
     );
+    let request = plan.imports[0]
+        .request(
+            "robot$library+acr-import",
+            SecretString::from("s3cr3t-EXAMPLE"),
+        )
+        .unwrap();
+    assert_eq!(request.mode(), ImportMode::Force);
 }
 
 #[test]
@@ -549,7 +557,7 @@ fn resolve_mode_rejects_short_secret_key() {
     .unwrap_err();
     let source = std::error::Error::source(&error).unwrap().to_string();
     assert!(source.contains("secret_key"), "{source}");
-    assert!(source.contains("16 characters"), "{source}");
+    assert!(source.contains("exactly 16"), "{source}");
     assert!(!source.contains("short-key"), "{source}");
 }
 

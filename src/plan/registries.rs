@@ -160,8 +160,10 @@ pub struct PlannedImport {
 }
 
 impl PlannedImport {
-    /// Builds the ACR import request with the robot's credentials; the source tag's digest is
+    /// Builds the ACR import request with the robot's credentials. The source tag's digest is
     /// pinned so that a tag moved during the import cannot leave the target on another manifest.
+    /// The import overwrites an existing target tag, so a second apply imports again instead of
+    /// failing; Harbor is the source of truth for these tags.
     ///
     /// # Errors
     ///
@@ -175,6 +177,7 @@ impl PlannedImport {
             .registry_uri(&self.source_registry)
             .credentials(username, password)
             .target_tag(&self.target_tag)
+            .force(true)
             .pin_digest(true)
             .build()
     }

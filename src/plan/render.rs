@@ -253,7 +253,7 @@ impl Plan {
                     Target::Acr,
                     StepKind::AcrImport(index),
                     format!(
-                        "import {}/{} to {}/{} (digest pinned, no overwrite)",
+                        "import {}/{} to {}/{} (digest pinned, overwriting the tag)",
                         import.source_registry,
                         import.source_image,
                         acr.registry.login_server(),
