@@ -27,6 +27,15 @@ fn check(
     Ok(())
 }
 
+/// Returns what follows an `http://` or `https://` scheme in `value`, without one trailing `/`.
+fn login_server_of_url(value: &str) -> Option<&str> {
+    let (scheme, rest) = value.split_once("://")?;
+    if !(scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("http")) {
+        return None;
+    }
+    Some(rest.strip_suffix('/').unwrap_or(rest))
+}
+
 /// Registry name: 5 to 50 ASCII letters and digits.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RegistryName(String);
@@ -34,30 +43,40 @@ pub struct RegistryName(String);
 impl RegistryName {
     const RULE: &'static str = "5 to 50 letters and digits (a-z, A-Z, 0-9), no hyphens";
 
-    /// Validates a registry name. A login server such as `exampleacr.azurecr.io` is
-    /// accepted and reduced to `exampleacr`, with a warning in the log.
+    /// Validates a registry name. A login server such as `exampleacr.azurecr.io`, also as
+    /// a URL such as `https://exampleacr.azurecr.io/`, is accepted and reduced to
+    /// `exampleacr`, with a warning in the log.
     ///
     /// # Errors
-    /// [`Error::InvalidName`] with the value and the rule.
+    /// [`Error::InvalidName`] with the value as given and the rule.
     pub fn new(value: &str) -> Result<Self, Error> {
         let trimmed = value.trim();
-        let mut name = trimmed;
-        for suffix in LOGIN_SERVER_SUFFIXES {
-            let lower = trimmed.to_ascii_lowercase();
-            if lower.ends_with(suffix) {
-                name = &trimmed[..trimmed.len() - suffix.len()];
-                tracing::warn!(
-                    value = trimmed,
-                    name,
-                    "registry login server given where a registry name is expected; using the name"
-                );
-                break;
-            }
-        }
-        check("registry name", name, Self::RULE, |c| {
+        let login_server = login_server_of_url(trimmed).unwrap_or(trimmed);
+        let lower = login_server.to_ascii_lowercase();
+        let name = LOGIN_SERVER_SUFFIXES
+            .iter()
+            .find(|suffix| lower.ends_with(*suffix))
+            .map(|suffix| &login_server[..login_server.len() - suffix.len()]);
+        let candidate = name.unwrap_or(trimmed);
+        if check("registry name", candidate, Self::RULE, |c| {
             c.is_ascii_alphanumeric()
-        })?;
-        Ok(Self(name.to_owned()))
+        })
+        .is_err()
+        {
+            return Err(Error::InvalidName {
+                kind: "registry name",
+                value: value.to_owned(),
+                rule: Self::RULE,
+            });
+        }
+        if name.is_some() {
+            tracing::warn!(
+                value = trimmed,
+                name = candidate,
+                "registry login server given where a registry name is expected; using the name"
+            );
+        }
+        Ok(Self(candidate.to_owned()))
     }
 
     /// Returns the name as given, without a login server suffix.
@@ -242,6 +261,29 @@ mod tests {
             assert!(error.to_string().contains("5 to 50"), "{error}");
         }
         assert!(RegistryName::new(&"a".repeat(50)).is_ok());
+    }
+
+    #[test]
+    fn registry_login_server_url_gives_name() {
+        for value in [
+            "https://exampleacr.azurecr.io",
+            "https://exampleacr.azurecr.io/",
+            "HTTPS://ExampleACR.azurecr.io/",
+        ] {
+            let name = RegistryName::new(value).unwrap();
+            assert!(name.as_str().eq_ignore_ascii_case("exampleacr"), "{value}");
+        }
+    }
+
+    #[test]
+    fn registry_name_error_names_input() {
+        for value in [
+            "exampleacr.privatelink.azurecr.io",
+            "https://example-acr.azurecr.io",
+        ] {
+            let error = RegistryName::new(value).unwrap_err().to_string();
+            assert!(error.contains(&format!("{value:?}")), "{error}");
+        }
     }
 
     #[test]

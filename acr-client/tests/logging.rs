@@ -64,6 +64,19 @@ fn login_server_as_registry_name_warns() {
     assert!(logs.contains("exampleacr.azurecr.io"), "{logs}");
 }
 
+#[test]
+fn rejected_login_server_logs_no_warning() {
+    let captured = Captured::default();
+
+    let result = tracing::subscriber::with_default(subscriber(&captured), || {
+        RegistryName::new("exampleacr.privatelink.azurecr.io")
+    });
+
+    assert!(result.is_err());
+    let logs = captured.text();
+    assert!(!logs.contains("WARN"), "{logs}");
+}
+
 #[tokio::test]
 async fn password_generation_logs_no_secrets() {
     let captured = Captured::default();
