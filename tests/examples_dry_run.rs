@@ -1,0 +1,143 @@
+//! Runs every task example with `--dry-run` and checks the requests it prints.
+//!
+//! The dry runs need no network and no environment variable, so the variables the examples read
+//! are removed before each run: a dry run that reads one fails here.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// Task examples of the root package that have a `--dry-run` flag.
+const EXAMPLES: &[&str] = &["harbor-project-access"];
+
+/// Environment variables the examples read. A dry run must not need any of them.
+const EXAMPLE_ENV: &[&str] = &[
+    "HARBOR_URL",
+    "HARBOR_USERNAME",
+    "HARBOR_PASSWORD",
+    "HARBOR_USER_PASSWORD",
+];
+
+/// Builds all task examples with one cargo call and returns the folder of their binaries,
+/// `<target>/debug/examples`, next to this test's `deps` folder.
+fn examples_dir() -> &'static PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let mut build = Command::new(env!("CARGO"));
+        build
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["build", "--quiet"]);
+        for name in EXAMPLES {
+            build.args(["--example", name]);
+        }
+        let status = build.status().expect("cargo runs");
+        assert!(status.success(), "cargo build of the task examples failed");
+        let test_binary = std::env::current_exe().unwrap();
+        test_binary
+            .parent()
+            .unwrap()
+            .parent()
+            .unwrap()
+            .join("examples")
+    })
+}
+
+/// Runs `name --dry-run ARGS...` and returns its standard output after checking that it exited 0.
+fn dry_run(name: &str, args: &[&str]) -> String {
+    let binary = examples_dir().join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    let mut command = Command::new(&binary);
+    for variable in EXAMPLE_ENV {
+        command.env_remove(variable);
+    }
+    let output = command
+        .arg("--dry-run")
+        .args(args)
+        .output()
+        .unwrap_or_else(|error| panic!("{} does not run: {error}", binary.display()));
+    let stdout = String::from_utf8(output.stdout).expect("the output is UTF-8");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "{name} --dry-run failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    stdout
+}
+
+/// Asserts that `output` contains `expected`, showing the whole output when it does not.
+fn assert_contains(output: &str, expected: &str) {
+    assert!(
+        output.contains(expected),
+        "expected {expected:?} in the output:\n{output}"
+    );
+}
+
+#[test]
+fn project_access_prints_requests() {
+    let output = dry_run("harbor-project-access", &[]);
+
+    assert_contains(
+        &output,
+        "GET https://harbor.example.test/api/v2.0/projects/team-a\n  X-Is-Resource-Name: true\n",
+    );
+    assert_contains(
+        &output,
+        "POST https://harbor.example.test/api/v2.0/projects\n",
+    );
+    assert_contains(&output, "\"project_name\": \"team-a\"");
+    assert_contains(
+        &output,
+        "GET https://harbor.example.test/api/v2.0/users?q=username=alice&page_size=100\n",
+    );
+    assert_contains(&output, "POST https://harbor.example.test/api/v2.0/users\n");
+    assert_contains(&output, "\"password\": \"<redacted>\"");
+    assert_contains(
+        &output,
+        "POST https://harbor.example.test/api/v2.0/projects/team-a/members\n",
+    );
+    assert_contains(&output, "\"role_id\": 2");
+}
+
+#[test]
+fn project_access_takes_flags() {
+    let output = dry_run(
+        "harbor-project-access",
+        &[
+            "--url",
+            "https://registry.example.test/",
+            "--project",
+            "payments",
+            "--public",
+            "--storage-limit-gib",
+            "10",
+            "--user",
+            "bob",
+            "--role",
+            "maintainer",
+        ],
+    );
+
+    assert_contains(
+        &output,
+        "GET https://registry.example.test/api/v2.0/projects/payments\n",
+    );
+    assert_contains(&output, "\"public\": true");
+    assert_contains(&output, "\"storage_limit\": 10737418240");
+    assert_contains(&output, "\"role_id\": 4");
+    assert_contains(&output, "username=bob");
+}
+
+#[test]
+fn project_access_rejects_invalid_project() {
+    let binary = examples_dir().join(format!(
+        "harbor-project-access{}",
+        std::env::consts::EXE_SUFFIX
+    ));
+    let output = Command::new(binary)
+        .args(["--dry-run", "--project", "Team A"])
+        .output()
+        .expect("the example runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+
+    assert!(!output.status.success());
+    assert!(stderr.contains("Team A"), "{stderr}");
+}
