@@ -28,6 +28,7 @@ use harbor_client::generated::models::{
 use harbor_client::generated::operations::member::{CreateProjectMember, ListProjectMembers};
 use harbor_client::generated::operations::project::{CreateProject, GetProject};
 use harbor_client::generated::operations::user::{CreateUser, ListUsers};
+use harbor_client::paging::DEFAULT_PAGE_SIZE;
 use harbor_client::query::Query;
 use harbor_client::tasks::{
     Member, MemberSpec, ProjectSpec, Role, UserSpec, ensure_project, ensure_project_member,
@@ -64,7 +65,7 @@ struct Cli {
     /// Role of the user in the project.
     #[arg(long, value_enum, default_value_t = RoleArg::Developer)]
     role: RoleArg,
-    /// Print the requests instead of sending them; reads no environment variable.
+    /// Print the requests instead of sending them. Needs no environment variable.
     #[arg(long)]
     dry_run: bool,
 }
@@ -180,6 +181,8 @@ fn dry_run(cli: &Cli) -> Result<(), Box<dyn Error>> {
         base,
         &ListProjectMembers::new(ProjectRef::name(&cli.project))
             .entityname(&cli.user)
+            .page(1)
+            .page_size(DEFAULT_PAGE_SIZE)
             .build()?,
     );
     let member = ProjectMember {

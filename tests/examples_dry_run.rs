@@ -8,7 +8,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 /// Task examples of the root package that have a `--dry-run` flag.
-const EXAMPLES: &[&str] = &["harbor-project-access"];
+const EXAMPLES: &[&str] = &["harbor-project-access", "harbor-registry-endpoints"];
 
 /// Environment variables the examples read. A dry run must not need any of them.
 const EXAMPLE_ENV: &[&str] = &[
@@ -16,6 +16,9 @@ const EXAMPLE_ENV: &[&str] = &[
     "HARBOR_USERNAME",
     "HARBOR_PASSWORD",
     "HARBOR_USER_PASSWORD",
+    "PEER_HARBOR_SECRET",
+    "DOCKERHUB_TOKEN",
+    "ACR_TOKEN_PASSWORD",
 ];
 
 /// Builds all task examples with one cargo call and returns the folder of their binaries,
@@ -92,6 +95,10 @@ fn project_access_prints_requests() {
     assert_contains(&output, "\"password\": \"<redacted>\"");
     assert_contains(
         &output,
+        "GET https://harbor.example.test/api/v2.0/projects/team-a/members?page=1&page_size=100&entityname=alice\n",
+    );
+    assert_contains(
+        &output,
         "POST https://harbor.example.test/api/v2.0/projects/team-a/members\n",
     );
     assert_contains(&output, "\"role_id\": 2");
@@ -140,4 +147,74 @@ fn project_access_rejects_invalid_project() {
 
     assert!(!output.status.success());
     assert!(stderr.contains("Team A"), "{stderr}");
+}
+
+#[test]
+fn registry_endpoints_prints_three_endpoints() {
+    let output = dry_run("harbor-registry-endpoints", &[]);
+
+    assert_contains(
+        &output,
+        "GET https://harbor.example.test/api/v2.0/registries?page=1&page_size=100&name=harbor-peer\n",
+    );
+    assert_contains(
+        &output,
+        "POST https://harbor.example.test/api/v2.0/registries/ping\n",
+    );
+    assert_contains(
+        &output,
+        "POST https://harbor.example.test/api/v2.0/registries\n",
+    );
+    assert_contains(&output, "\"type\": \"harbor\"");
+    assert_contains(&output, "\"url\": \"https://harbor-peer.example.test\"");
+    assert_contains(&output, "\"type\": \"docker-hub\"");
+    assert_contains(&output, "\"url\": \"https://hub.docker.com\"");
+    assert_contains(&output, "\"type\": \"azure-acr\"");
+    assert_contains(&output, "\"url\": \"https://exampleacr.azurecr.io\"");
+    assert_contains(&output, "\"access_key\": \"robot$replicator\"");
+    assert_contains(&output, "\"access_secret\": \"<redacted>\"");
+}
+
+#[test]
+fn registry_endpoints_skips_endpoint() {
+    let output = dry_run(
+        "harbor-registry-endpoints",
+        &[
+            "--skip",
+            "docker-hub",
+            "--acr-login-server",
+            "teamacr.azurecr.io",
+        ],
+    );
+
+    assert!(!output.contains("docker-hub"), "{output}");
+    assert_contains(&output, "\"url\": \"https://teamacr.azurecr.io\"");
+}
+
+#[test]
+fn dry_runs_print_no_secret() {
+    let secret = "s3cr3t-from-env";
+    for name in EXAMPLES {
+        let binary = examples_dir().join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+        let mut command = Command::new(binary);
+        let secret_variables = EXAMPLE_ENV.iter().filter(|variable| {
+            ["PASSWORD", "SECRET", "TOKEN"]
+                .iter()
+                .any(|kind| variable.contains(kind))
+        });
+        for variable in secret_variables {
+            command.env(variable, secret);
+        }
+        let output = command
+            .args(["--dry-run", "--url", "https://harbor.example.test"])
+            .output()
+            .expect("the example runs");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+
+        assert!(output.status.success(), "{name}: {stdout}");
+        assert!(
+            !stdout.contains(secret),
+            "{name} printed a secret:\n{stdout}"
+        );
+    }
 }
