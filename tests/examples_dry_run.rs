@@ -8,7 +8,11 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 /// Task examples of the root package that have a `--dry-run` flag.
-const EXAMPLES: &[&str] = &["harbor-project-access", "harbor-registry-endpoints"];
+const EXAMPLES: &[&str] = &[
+    "harbor-project-access",
+    "harbor-registry-endpoints",
+    "harbor-replication-rules",
+];
 
 /// Environment variables the examples read. A dry run must not need any of them.
 const EXAMPLE_ENV: &[&str] = &[
@@ -217,4 +221,53 @@ fn dry_runs_print_no_secret() {
             "{name} printed a secret:\n{stdout}"
         );
     }
+}
+
+#[test]
+fn replication_rules_prints_four_rules() {
+    let output = dry_run("harbor-replication-rules", &[]);
+
+    assert_contains(
+        &output,
+        "# rule pull-dockerhub-nginx (pull from docker-hub)\n",
+    );
+    assert_contains(&output, "# rule pull-peer-harbor (pull from harbor-peer)\n");
+    assert_contains(&output, "# rule pull-acr-base (pull from acr)\n");
+    assert_contains(&output, "# rule push-to-acr (push to acr)\n");
+    assert_contains(
+        &output,
+        "GET https://harbor.example.test/api/v2.0/replication/policies?page=1&page_size=100&name=push-to-acr\n",
+    );
+    assert_contains(
+        &output,
+        "POST https://harbor.example.test/api/v2.0/replication/policies\n",
+    );
+    assert_contains(
+        &output,
+        "\"src_registry\": {\n      \"id\": \"<id of endpoint docker-hub>\"",
+    );
+    assert_contains(
+        &output,
+        "\"dest_registry\": {\n      \"id\": \"<id of endpoint acr>\"",
+    );
+    assert_contains(&output, "\"cron\": \"0 0 2 * * *\"");
+    assert_contains(&output, "\"type\": \"event_based\"");
+    assert_contains(&output, "(library/nginx lands in dockerhub/nginx)");
+    assert_contains(&output, "(library/app lands in harbor/app)");
+}
+
+#[test]
+fn replication_rules_rejects_invalid_cron() {
+    let binary = examples_dir().join(format!(
+        "harbor-replication-rules{}",
+        std::env::consts::EXE_SUFFIX
+    ));
+    let output = Command::new(binary)
+        .args(["--dry-run", "--dockerhub-cron", "every night"])
+        .output()
+        .expect("the example runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+
+    assert!(!output.status.success());
+    assert!(stderr.contains("every night"), "{stderr}");
 }

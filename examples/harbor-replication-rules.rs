@@ -1,0 +1,273 @@
+//! Create Harbor replication rules: pull from Docker Hub, from another Harbor and from ACR, and
+//! push to ACR.
+//!
+//! ```sh
+//! cargo run --example harbor-replication-rules -- --dry-run
+//! HARBOR_PASSWORD=... cargo run --example harbor-replication-rules -- \
+//!     --url https://harbor.example.com --start push-to-acr
+//! ```
+//!
+//! The rules name their remote registries by endpoint name (`docker-hub`, `harbor-peer`, `acr`,
+//! as the `harbor-registry-endpoints` example creates them) and look up the endpoint ids first.
+
+#[path = "common/dry_run.rs"]
+#[allow(dead_code)]
+mod dry_run;
+#[path = "common/harbor_args.rs"]
+#[allow(dead_code)]
+mod harbor_args;
+
+use std::error::Error;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use harbor_client::generated::operations::registry::ListRegistries;
+use harbor_client::generated::operations::replication::{
+    CreateReplicationPolicy, ListReplicationPolicies,
+};
+use harbor_client::paging::DEFAULT_PAGE_SIZE;
+use harbor_client::tasks::replication::{
+    Destination, Direction, Filter, Trigger, start_replication, wait_for_replication,
+};
+use harbor_client::tasks::{
+    ReplicationPolicySpec, WaitOptions, ensure_replication_policy, find_registry,
+};
+use harbor_client::{Body, Request};
+use serde_json::Value;
+
+use dry_run::{error_chain, print_request};
+use harbor_args::HarborArgs;
+
+#[derive(Debug, Parser)]
+#[command(about = "Ensure replication rules between Harbor, Docker Hub, a peer Harbor and ACR")]
+struct Cli {
+    #[command(flatten)]
+    harbor: HarborArgs,
+    /// Cron schedule (Harbor's six fields, seconds first) of the Docker Hub pull rule.
+    #[arg(long, default_value = "0 0 2 * * *")]
+    dockerhub_cron: String,
+    /// Name of a rule to run once after ensuring it and to wait for. Repeat the flag for several.
+    #[arg(long, value_name = "RULE")]
+    start: Vec<String>,
+    /// Maximum time to wait for each started run, in seconds.
+    #[arg(long, default_value_t = 1800)]
+    wait_seconds: u64,
+    /// Print the requests instead of sending them. Needs no environment variable.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+/// A replication rule and the name of the registry endpoint it pulls from or pushes to.
+#[derive(Debug)]
+struct Rule {
+    name: &'static str,
+    endpoint: &'static str,
+    push: bool,
+    description: &'static str,
+    filters: Vec<Filter>,
+    destination: Destination,
+    trigger: Trigger,
+    /// Repository the rule matches, used to show where it lands.
+    sample_repository: &'static str,
+}
+
+fn rules(cli: &Cli) -> Result<Vec<Rule>, Box<dyn Error>> {
+    Ok(vec![
+        Rule {
+            name: "pull-dockerhub-nginx",
+            endpoint: "docker-hub",
+            push: false,
+            description: "Mirror the official nginx 1.x images from Docker Hub",
+            filters: vec![Filter::name("library/nginx"), Filter::tag("1.*").into()],
+            destination: Destination::new("dockerhub", Some(1)),
+            trigger: Trigger::parse("scheduled", Some(&cli.dockerhub_cron))?,
+            sample_repository: "library/nginx",
+        },
+        Rule {
+            name: "pull-peer-harbor",
+            endpoint: "harbor-peer",
+            push: false,
+            description: "Copy the library project of the peer Harbor",
+            filters: vec![Filter::name("library/**")],
+            destination: Destination::new("peer", Some(1)),
+            trigger: Trigger::parse("manual", None)?,
+            sample_repository: "library/app",
+        },
+        Rule {
+            name: "pull-acr-base",
+            endpoint: "acr",
+            push: false,
+            description: "Copy the base images from ACR",
+            filters: vec![Filter::name("base/**")],
+            destination: Destination::new("acr-base", Some(1)),
+            trigger: Trigger::parse("manual", None)?,
+            sample_repository: "base/dotnet",
+        },
+        Rule {
+            name: "push-to-acr",
+            endpoint: "acr",
+            push: true,
+            description: "Push every library artifact to ACR when it is pushed to Harbor",
+            filters: vec![Filter::name("library/**")],
+            destination: Destination::new("harbor", Some(1)),
+            trigger: Trigger::parse("event_based", None)?,
+            sample_repository: "library/app",
+        },
+    ])
+}
+
+/// Builds the policy of `rule` for the endpoint with id `registry_id`.
+fn spec(rule: &Rule, registry_id: i64) -> Result<ReplicationPolicySpec, Box<dyn Error>> {
+    let direction = if rule.push {
+        Direction::Push {
+            destination_registry_id: registry_id,
+        }
+    } else {
+        Direction::Pull {
+            source_registry_id: registry_id,
+        }
+    };
+    let mut spec = ReplicationPolicySpec::new(rule.name, direction)?
+        .description(rule.description)
+        .destination(rule.destination.clone())?
+        .trigger(rule.trigger.clone())?;
+    for filter in &rule.filters {
+        spec = spec.filter(filter.clone())?;
+    }
+    Ok(spec)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = if cli.dry_run {
+        dry_run(&cli)
+    } else {
+        apply(&cli)
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {}", error_chain(error.as_ref()));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Prints the requests for a Harbor that has the endpoints but none of the rules. Each endpoint
+/// id is shown as `<id of endpoint NAME>`, because only the lookup returns it.
+fn dry_run(cli: &Cli) -> Result<(), Box<dyn Error>> {
+    let base = &cli.harbor.url;
+    println!(
+        "Dry run: requests to {base} as {} for a Harbor without these rules",
+        cli.harbor.username
+    );
+    for rule in rules(cli)? {
+        let direction = if rule.push { "push to" } else { "pull from" };
+        println!("\n# rule {} ({direction} {})", rule.name, rule.endpoint);
+        print_request(
+            base,
+            &ListRegistries::new()
+                .name(rule.endpoint)
+                .page(1)
+                .page_size(DEFAULT_PAGE_SIZE)
+                .build()?,
+        );
+        print_request(
+            base,
+            &ListReplicationPolicies::new()
+                .name(rule.name)
+                .page(1)
+                .page_size(DEFAULT_PAGE_SIZE)
+                .build()?,
+        );
+        let create = CreateReplicationPolicy::new(spec(&rule, 1)?.to_model()).build()?;
+        print_request(base, &with_endpoint_placeholder(create, rule.endpoint)?);
+        let destination = spec(&rule, 1)?.preview_destination(rule.sample_repository)?;
+        println!("  ({} lands in {destination})", rule.sample_repository);
+    }
+    Ok(())
+}
+
+/// Replaces the registry id in `src_registry` or `dest_registry` with a placeholder naming the
+/// endpoint.
+fn with_endpoint_placeholder(
+    mut request: Request,
+    endpoint: &str,
+) -> Result<Request, Box<dyn Error>> {
+    let Body::Json(bytes) = &request.body else {
+        return Ok(request);
+    };
+    let mut body: Value = serde_json::from_slice(bytes)?;
+    for key in ["src_registry", "dest_registry"] {
+        if let Some(registry) = body.get_mut(key).and_then(Value::as_object_mut) {
+            registry.insert(
+                "id".to_owned(),
+                Value::String(format!("<id of endpoint {endpoint}>")),
+            );
+        }
+    }
+    request.body = Body::Json(serde_json::to_vec(&body)?);
+    Ok(request)
+}
+
+fn apply(cli: &Cli) -> Result<(), Box<dyn Error>> {
+    let rules = rules(cli)?;
+    let client = cli.harbor.client()?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let mut failed = 0;
+        let mut ids = Vec::new();
+        for rule in &rules {
+            match ensure_rule(&client, rule).await {
+                Ok((verb, id)) => {
+                    println!("rule {} {verb}", rule.name);
+                    ids.push((rule.name, id));
+                }
+                Err(error) => {
+                    failed += 1;
+                    println!("rule {} failed: {}", rule.name, error_chain(error.as_ref()));
+                }
+            }
+        }
+        for name in &cli.start {
+            let Some((_, id)) = ids.iter().find(|(rule, _)| rule == name) else {
+                return Err(format!(
+                    "rule {name} was not ensured; --start takes one of the rule names above"
+                )
+                .into());
+            };
+            let execution = start_replication(&client, *id).await?;
+            println!("rule {name} started as execution {execution}");
+            let options = WaitOptions::with_timeout(Duration::from_secs(cli.wait_seconds));
+            let finished = wait_for_replication(&client, execution, options).await?;
+            println!("rule {name} execution {execution} finished: {finished:?}");
+        }
+        if failed > 0 {
+            return Err(format!("{failed} of {} rules failed", rules.len()).into());
+        }
+        Ok(())
+    })
+}
+
+/// Looks up the rule's endpoint and ensures the rule. Returns the outcome verb and the policy id.
+async fn ensure_rule(
+    client: &harbor_client::Client,
+    rule: &Rule,
+) -> Result<(&'static str, i64), Box<dyn Error>> {
+    let registry = find_registry(client, rule.endpoint).await?.ok_or_else(|| {
+        format!(
+            "registry endpoint {} not found; create it first, for example with the harbor-registry-endpoints example",
+            rule.endpoint
+        )
+    })?;
+    let registry_id = registry
+        .id
+        .ok_or_else(|| format!("registry endpoint {} has no id", rule.endpoint))?;
+    let outcome = ensure_replication_policy(client, &spec(rule, registry_id)?).await?;
+    let id = outcome
+        .resource()
+        .id
+        .ok_or_else(|| format!("replication rule {} has no id", rule.name))?;
+    Ok((outcome.verb(), id))
+}
