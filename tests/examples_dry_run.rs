@@ -12,6 +12,7 @@ const EXAMPLES: &[&str] = &[
     "harbor-project-access",
     "harbor-registry-endpoints",
     "harbor-replication-rules",
+    "acr-scope-map-token",
 ];
 
 /// Environment variables the examples read. A dry run must not need any of them.
@@ -23,6 +24,7 @@ const EXAMPLE_ENV: &[&str] = &[
     "PEER_HARBOR_SECRET",
     "DOCKERHUB_TOKEN",
     "ACR_TOKEN_PASSWORD",
+    "AZURE_SUBSCRIPTION_ID",
 ];
 
 /// Builds all task examples with one cargo call and returns the folder of their binaries,
@@ -209,10 +211,7 @@ fn dry_runs_print_no_secret() {
         for variable in secret_variables {
             command.env(variable, secret);
         }
-        let output = command
-            .args(["--dry-run", "--url", "https://harbor.example.test"])
-            .output()
-            .expect("the example runs");
+        let output = command.arg("--dry-run").output().expect("the example runs");
         let stdout = String::from_utf8_lossy(&output.stdout);
 
         assert!(output.status.success(), "{name}: {stdout}");
@@ -270,4 +269,61 @@ fn replication_rules_rejects_invalid_cron() {
 
     assert!(!output.status.success());
     assert!(stderr.contains("every night"), "{stderr}");
+}
+
+#[test]
+fn acr_scope_map_token_prints_arm_requests() {
+    let output = dry_run(
+        "acr-scope-map-token",
+        &[
+            "--repository",
+            "harbor/nginx",
+            "--repository",
+            "harbor/app",
+            "--password-file",
+            "harbor-push.password",
+        ],
+    );
+    let registry = "https://management.azure.com/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/harbor-rg/providers/Microsoft.ContainerRegistry/registries/exampleacr";
+
+    assert_contains(
+        &output,
+        &format!("PUT {registry}/scopeMaps/harbor-push-scope-map?api-version=2025-04-01\n"),
+    );
+    assert_contains(&output, "\"repositories/harbor/nginx/content/write\"");
+    assert_contains(&output, "\"repositories/harbor/app/metadata/read\"");
+    assert_contains(
+        &output,
+        &format!("PUT {registry}/tokens/harbor-push?api-version=2025-04-01\n"),
+    );
+    assert_contains(&output, "\"status\": \"enabled\"");
+    assert_contains(
+        &output,
+        &format!("POST {registry}/generateCredentials?api-version=2025-04-01\n"),
+    );
+    assert_contains(&output, "\"name\": \"password1\"");
+    assert!(!std::path::Path::new("harbor-push.password").exists());
+}
+
+#[test]
+fn acr_scope_map_token_skips_password() {
+    let output = dry_run("acr-scope-map-token", &[]);
+
+    assert!(!output.contains("generateCredentials"), "{output}");
+}
+
+#[test]
+fn acr_scope_map_token_rejects_wildcard() {
+    let binary = examples_dir().join(format!(
+        "acr-scope-map-token{}",
+        std::env::consts::EXE_SUFFIX
+    ));
+    let output = Command::new(binary)
+        .args(["--dry-run", "--repository", "harbor/*"])
+        .output()
+        .expect("the example runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+
+    assert!(!output.status.success());
+    assert!(stderr.contains("harbor/*"), "{stderr}");
 }
