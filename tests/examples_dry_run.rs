@@ -13,6 +13,7 @@ const EXAMPLES: &[&str] = &[
     "harbor-registry-endpoints",
     "harbor-replication-rules",
     "acr-scope-map-token",
+    "harbor-scan-gate",
 ];
 
 /// Environment variables the examples read. A dry run must not need any of them.
@@ -326,4 +327,86 @@ fn acr_scope_map_token_rejects_wildcard() {
 
     assert!(!output.status.success());
     assert!(stderr.contains("harbor/*"), "{stderr}");
+}
+
+#[test]
+fn scan_gate_prints_requests() {
+    let output = dry_run(
+        "harbor-scan-gate",
+        &["--severity", "critical", "--fixable-only"],
+    );
+    let artifact = "https://harbor.example.test/api/v2.0/projects/library/repositories/app%252Fapi/artifacts/1.4.2";
+
+    assert_contains(&output, &format!("POST {artifact}/scan\n"));
+    assert_contains(
+        &output,
+        &format!("GET {artifact}?with_scan_overview=true\n"),
+    );
+    assert_contains(
+        &output,
+        &format!("GET {artifact}/additions/vulnerabilities\n"),
+    );
+    assert_contains(
+        &output,
+        "# gate: fail when more than 0 fixable findings are at or above Critical\n",
+    );
+}
+
+/// Writes a saved report with one fixable High and one unfixed Critical finding.
+fn write_report(dir: &std::path::Path) -> PathBuf {
+    let path = dir.join("report.json");
+    let report = r#"{
+        "generated_at": "2026-12-01T10:00:00Z",
+        "severity": "Critical",
+        "vulnerabilities": [
+            {"id": "CVE-2026-0001", "package": "openssl", "version": "3.0.1", "fix_version": "3.0.2", "severity": "High"},
+            {"id": "CVE-2026-0002", "package": "zlib", "version": "1.2.11", "fix_version": "", "severity": "Critical"}
+        ]
+    }"#;
+    std::fs::write(&path, report).unwrap();
+    path
+}
+
+/// Runs the gate over a saved report and returns its exit success and standard output.
+fn gate_saved_report(args: &[&str]) -> (bool, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let report = write_report(dir.path());
+    let binary = examples_dir().join(format!("harbor-scan-gate{}", std::env::consts::EXE_SUFFIX));
+    let output = Command::new(binary)
+        .arg("--report-file")
+        .arg(&report)
+        .args(args)
+        .output()
+        .expect("the example runs");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn scan_gate_fails_saved_report() {
+    let (passed, output) = gate_saved_report(&["--severity", "high"]);
+
+    assert!(!passed, "{output}");
+    assert_contains(&output, "failed: 2 findings at or above High, limit 0");
+}
+
+#[test]
+fn scan_gate_passes_within_limit() {
+    let (passed, output) = gate_saved_report(&["--severity", "high", "--max-findings", "2"]);
+
+    assert!(passed, "{output}");
+    assert_contains(&output, "passed: 2 findings at or above High, limit 2");
+}
+
+#[test]
+fn scan_gate_counts_fixable_only() {
+    let (passed, output) = gate_saved_report(&["--severity", "critical", "--fixable-only"]);
+
+    assert!(passed, "{output}");
+    assert_contains(
+        &output,
+        "passed: 0 fixable findings at or above Critical, limit 0",
+    );
 }
