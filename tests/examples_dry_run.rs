@@ -14,6 +14,7 @@ const EXAMPLES: &[&str] = &[
     "harbor-replication-rules",
     "acr-scope-map-token",
     "harbor-scan-gate",
+    "k8s-pull-secret-deployment",
 ];
 
 /// Environment variables the examples read. A dry run must not need any of them.
@@ -26,6 +27,7 @@ const EXAMPLE_ENV: &[&str] = &[
     "DOCKERHUB_TOKEN",
     "ACR_TOKEN_PASSWORD",
     "AZURE_SUBSCRIPTION_ID",
+    "HARBOR_ROBOT_SECRET",
 ];
 
 /// Builds all task examples with one cargo call and returns the folder of their binaries,
@@ -409,4 +411,39 @@ fn scan_gate_counts_fixable_only() {
         &output,
         "passed: 0 fixable findings at or above Critical, limit 0",
     );
+}
+
+#[test]
+fn pull_secret_deployment_prints_manifests() {
+    let output = dry_run("k8s-pull-secret-deployment", &[]);
+
+    assert_contains(&output, "kind: Namespace\n");
+    assert_contains(&output, "  .dockerconfigjson: <redacted>\n");
+    assert_contains(&output, "type: kubernetes.io/dockerconfigjson\n");
+    assert_contains(&output, "kind: Deployment\n");
+    assert_contains(
+        &output,
+        "      - image: harbor.example.test/library/app/api:1.4.2\n",
+    );
+    assert_contains(
+        &output,
+        "      imagePullSecrets:\n      - name: harbor-pull\n",
+    );
+    assert_contains(&output, "topologyKey: topology.kubernetes.io/zone");
+}
+
+#[test]
+fn pull_secret_deployment_rejects_other_registry() {
+    let binary = examples_dir().join(format!(
+        "k8s-pull-secret-deployment{}",
+        std::env::consts::EXE_SUFFIX
+    ));
+    let output = Command::new(binary)
+        .args(["--dry-run", "--image", "docker.io/library/nginx:1.27"])
+        .output()
+        .expect("the example runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+
+    assert!(!output.status.success());
+    assert!(stderr.contains("docker.io/library/nginx:1.27"), "{stderr}");
 }
