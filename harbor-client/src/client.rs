@@ -189,9 +189,9 @@ fn decode_json<T: DeserializeOwned>(
     operation: Operation,
     request_id: String,
 ) -> Result<T, Error> {
-    serde_json::from_slice(bytes).map_err(|source| Error::Decode {
+    serde_json::from_slice(bytes).map_err(|error| Error::Decode {
         operation,
         request_id,
-        source,
+        source: Box::new(crate::error::DecodeError::describe::<T>(bytes, &error)),
     })
 }

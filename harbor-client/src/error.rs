@@ -107,10 +107,77 @@ pub enum Error {
         operation: Operation,
         /// The request id Harbor echoed, or the one that was sent.
         request_id: String,
-        /// The decoder's error.
-        source: serde_json::Error,
+        /// Where decoding failed, without any value from the body.
+        source: Box<DecodeError>,
     },
 }
+
+/// Where a response body failed to decode: the JSON path, line and column, and the kind of
+/// failure.
+///
+/// It keeps no text of the body, because serde_json's own messages quote the offending value,
+/// which may be a secret such as a robot's password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeError {
+    /// Kind of failure: `syntax`, `data` (a value of the wrong type or shape), `eof` or `io`.
+    pub category: &'static str,
+    /// JSON path of the value that failed, such as `[3].scan_overview`, when it could be found.
+    pub path: Option<String>,
+    /// Line of the body, from 1.
+    pub line: usize,
+    /// Column of the line, from 1.
+    pub column: usize,
+}
+
+impl DecodeError {
+    /// Describes `error`, which came from decoding `body` as `T`.
+    ///
+    /// The body is decoded a second time to find the path of the failing value; that only
+    /// happens on failure, so successful decoding pays nothing for it.
+    pub(crate) fn describe<T: serde::de::DeserializeOwned>(
+        body: &[u8],
+        error: &serde_json::Error,
+    ) -> Self {
+        let category = match error.classify() {
+            serde_json::error::Category::Io => "io",
+            serde_json::error::Category::Syntax => "syntax",
+            serde_json::error::Category::Data => "data",
+            serde_json::error::Category::Eof => "eof",
+        };
+        let mut deserializer = serde_json::Deserializer::from_slice(body);
+        let path = serde_path_to_error::deserialize::<_, T>(&mut deserializer)
+            .err()
+            .map(|failure| failure.path().to_string())
+            .filter(|path| path != ".");
+        Self {
+            category,
+            path,
+            line: error.line(),
+            column: error.column(),
+        }
+    }
+}
+
+impl std::fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = match self.category {
+            "syntax" => "invalid JSON",
+            "eof" => "the body ended early",
+            "io" => "the body could not be read",
+            _ => "a value of the wrong type or shape",
+        };
+        match &self.path {
+            Some(path) => write!(
+                f,
+                "{kind} at `{path}` (line {}, column {})",
+                self.line, self.column
+            ),
+            None => write!(f, "{kind} at line {}, column {}", self.line, self.column),
+        }
+    }
+}
+
+impl std::error::Error for DecodeError {}
 
 impl Error {
     /// Returns the HTTP status of a response that was not a success.

@@ -62,7 +62,7 @@ pub use auth::Credentials;
 pub use builder::{ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT};
 pub use client::Client;
 pub use created::Created;
-pub use error::{ApiError, Error, HarborError, Operation};
+pub use error::{ApiError, DecodeError, Error, HarborError, Operation};
 pub use paging::{Page, PagedRequest};
 pub use project_ref::ProjectRef;
 pub use raw_response::RawResponse;

@@ -78,12 +78,24 @@ impl Request {
 }
 
 /// Body of a [`Request`].
-#[derive(Debug, Clone, PartialEq)]
+///
+/// `Debug` prints only the size of a JSON body, because bodies carry passwords and secrets
+/// (user creation, robot secret refresh, registry credentials).
+#[derive(Clone, PartialEq)]
 pub enum Body {
     /// No body.
     Empty,
     /// A JSON document, already serialized.
     Json(Vec<u8>),
+}
+
+impl std::fmt::Debug for Body {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Empty => f.write_str("Empty"),
+            Self::Json(bytes) => write!(f, "Json(<{} bytes>)", bytes.len()),
+        }
+    }
 }
 
 impl Body {
@@ -96,5 +108,28 @@ impl Body {
         serde_json::to_vec(value)
             .map(Body::Json)
             .map_err(|source| Error::Encode { source })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn body_debug_hides_content() {
+        let body = Body::json(&serde_json::json!({ "password": "s3cr3t-EXAMPLE" })).unwrap();
+        let printed = format!("{body:?}");
+        assert!(!printed.contains("s3cr3t"), "{printed}");
+        assert!(printed.starts_with("Json(<"), "{printed}");
+    }
+
+    #[test]
+    fn request_debug_hides_body_content() {
+        let mut request = Request::new("createUser", Method::POST, "/users", "/users".to_owned());
+        request.body = Body::json(&serde_json::json!({ "password": "s3cr3t-EXAMPLE" })).unwrap();
+        let printed = format!("{request:?}");
+        assert!(!printed.contains("s3cr3t"), "{printed}");
+        // The bytes of the password must not appear in decimal either.
+        assert!(!printed.contains("115, 51, 99"), "{printed}");
     }
 }

@@ -567,3 +567,28 @@ async fn invalid_json_is_a_decode_error() {
     assert!(error.request_id().is_some());
     assert!(!error.to_string().contains("not json"), "{error}");
 }
+
+#[tokio::test]
+async fn decode_error_names_path_without_value() {
+    let server = server().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2.0/projects/1"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(r#"{"project_id":"s3cr3t-EXAMPLE"}"#, "application/json"),
+        )
+        .mount(&server)
+        .await;
+    let error = client(&server)
+        .get_project(ProjectRef::id(1))
+        .send()
+        .await
+        .unwrap_err();
+    let Error::Decode { source, .. } = &error else {
+        panic!("expected a decode error, got {error:?}");
+    };
+    assert_eq!(source.category, "data");
+    assert_eq!(source.path.as_deref(), Some("project_id"));
+    let chain = format!("{error} {source} {error:?}");
+    assert!(!chain.contains("s3cr3t"), "{chain}");
+}

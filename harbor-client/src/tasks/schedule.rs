@@ -99,11 +99,11 @@ pub(crate) async fn read_schedule<T: DeserializeOwned>(
     if body.is_empty() || body == "null" {
         return Ok(None);
     }
-    serde_json::from_str(body).map(Some).map_err(|source| {
+    serde_json::from_str(body).map(Some).map_err(|error| {
         TaskError::Api(crate::Error::Decode {
             operation,
             request_id: "unknown".to_owned(),
-            source,
+            source: Box::new(crate::DecodeError::describe::<T>(body.as_bytes(), &error)),
         })
     })
 }
