@@ -15,6 +15,7 @@ const EXAMPLES: &[&str] = &[
     "acr-scope-map-token",
     "harbor-scan-gate",
     "k8s-pull-secret-deployment",
+    "ingress-nginx-cert-manager",
 ];
 
 /// Environment variables the examples read. A dry run must not need any of them.
@@ -446,4 +447,113 @@ fn pull_secret_deployment_rejects_other_registry() {
 
     assert!(!output.status.success());
     assert!(stderr.contains("docker.io/library/nginx:1.27"), "{stderr}");
+}
+
+const INTERNAL_ANNOTATION: &str = "service.beta.kubernetes.io/azure-load-balancer-internal";
+
+#[test]
+fn ingress_public_uses_http01() {
+    let output = dry_run("ingress-nginx-cert-manager", &["--topology", "public"]);
+
+    assert_contains(&output, "# Dry run: topology public\n");
+    assert_contains(
+        &output,
+        "helm repo add --force-update ingress-nginx https://kubernetes.github.io/ingress-nginx\n",
+    );
+    assert_contains(
+        &output,
+        "helm upgrade --install ingress-nginx ingress-nginx/ingress-nginx --namespace ingress-nginx --create-namespace --wait --timeout 600s --values ingress-nginx-values.yaml\n",
+    );
+    assert_contains(
+        &output,
+        "helm upgrade --install cert-manager jetstack/cert-manager --namespace cert-manager",
+    );
+    assert_contains(&output, "    type: LoadBalancer\n");
+    assert!(!output.contains(INTERNAL_ANNOTATION), "{output}");
+    assert!(!output.contains("azure-pls-"), "{output}");
+    assert_contains(&output, "kind: ClusterIssuer\n");
+    assert_contains(&output, "          ingressClassName: nginx\n");
+}
+
+#[test]
+fn ingress_internal_uses_internal_lb() {
+    let output = dry_run(
+        "ingress-nginx-cert-manager",
+        &[
+            "--topology",
+            "internal",
+            "--internal-subnet",
+            "ingress-subnet",
+        ],
+    );
+
+    assert_contains(&output, &format!("{INTERNAL_ANNOTATION}: \"true\"\n"));
+    assert_contains(
+        &output,
+        &format!("{INTERNAL_ANNOTATION}-subnet: ingress-subnet\n"),
+    );
+    assert!(!output.contains("azure-pls-"), "{output}");
+    assert_contains(&output, "hostedZoneName: example.test\n");
+}
+
+#[test]
+fn ingress_private_link_adds_pls() {
+    let output = dry_run(
+        "ingress-nginx-cert-manager",
+        &[
+            "--topology",
+            "private-link",
+            "--pls-visibility",
+            "sub-a",
+            "--pls-visibility",
+            "sub-b",
+            "--pls-auto-approval",
+            "sub-a",
+        ],
+    );
+
+    assert_contains(&output, &format!("{INTERNAL_ANNOTATION}: \"true\"\n"));
+    assert_contains(
+        &output,
+        "service.beta.kubernetes.io/azure-pls-create: \"true\"\n",
+    );
+    assert_contains(
+        &output,
+        "service.beta.kubernetes.io/azure-pls-name: harbor-pls\n",
+    );
+    assert_contains(
+        &output,
+        "service.beta.kubernetes.io/azure-pls-ip-configuration-subnet: pls-subnet\n",
+    );
+    assert_contains(
+        &output,
+        "service.beta.kubernetes.io/azure-pls-visibility: sub-a sub-b\n",
+    );
+    assert_contains(
+        &output,
+        "service.beta.kubernetes.io/azure-pls-auto-approval: sub-a\n",
+    );
+    assert_contains(&output, "- dns01:\n");
+}
+
+#[test]
+fn ingress_rejects_unlisted_auto_approval() {
+    let binary = examples_dir().join(format!(
+        "ingress-nginx-cert-manager{}",
+        std::env::consts::EXE_SUFFIX
+    ));
+    let output = Command::new(binary)
+        .args([
+            "--dry-run",
+            "--topology",
+            "private-link",
+            "--pls-auto-approval",
+            "sub-c",
+        ])
+        .output()
+        .expect("the example runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+
+    assert!(!output.status.success());
+    assert!(stderr.contains("sub-c"), "{stderr}");
 }
