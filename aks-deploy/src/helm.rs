@@ -62,6 +62,9 @@ pub struct Helm {
 impl Helm {
     /// Finds helm: the `HELM` environment variable, else `helm` on `PATH`.
     ///
+    /// The returned runner hides no values yet: register every secret that could reach helm's
+    /// output with [`Helm::with_redactor`], so errors show `***` in its place.
+    ///
     /// # Errors
     ///
     /// Returns [`Error::HelmNotFound`] when neither names an existing file.
@@ -87,7 +90,8 @@ impl Helm {
             .ok_or_else(not_on_path)
     }
 
-    /// Uses the helm binary at `program`.
+    /// Uses the helm binary at `program`, with no secrets registered for redaction (see
+    /// [`Helm::with_redactor`]).
     pub fn with_program(program: impl Into<PathBuf>) -> Self {
         Helm {
             program: program.into(),
