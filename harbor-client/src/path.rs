@@ -35,6 +35,10 @@ pub fn segment(value: &str) -> String {
 /// A leading `{project}/` is removed first, because the repository list returns names with the
 /// project prefix (`library/team/app`) while the path expects the name inside the project
 /// (`team/app`). The rest is encoded twice.
+///
+/// So pass either the full name as Harbor lists it, or a name inside the project that does not
+/// itself start with the project's name: in project `library`, the inner name `library/x` would
+/// be read as the full name of `x`.
 pub fn repository_segment(project: &str, repository: &str) -> String {
     let inner = repository
         .strip_prefix(project)
