@@ -47,7 +47,7 @@ const PLS: &str = "service.beta.kubernetes.io/azure-pls-";
     about = "Install ingress-nginx on an Azure load balancer and cert-manager with a ClusterIssuer"
 )]
 struct Cli {
-    /// How other Harbor instances and clients reach this one.
+    /// Network path by which other Harbor instances and clients reach this one.
     #[arg(long, value_enum, default_value_t = Topology::Public)]
     topology: Topology,
     /// Ingress class name of the controller.
@@ -69,7 +69,7 @@ struct Cli {
     #[arg(long = "pls-visibility", value_name = "SUBSCRIPTION_ID")]
     pls_visibility: Vec<String>,
     /// Subscription whose private endpoints are approved without a manual step. Repeat the flag
-    /// for several; each must also be in --pls-visibility.
+    /// for several. Each must also be in --pls-visibility.
     #[arg(long = "pls-auto-approval", value_name = "SUBSCRIPTION_ID")]
     pls_auto_approval: Vec<String>,
     /// Name of the ClusterIssuer, referenced by the ingress annotation `cert-manager.io/cluster-issuer`.
@@ -121,7 +121,8 @@ struct Chart {
 /// Builds the ingress-nginx Service annotations of `topology`.
 fn service_annotations(cli: &Cli) -> Result<Map<String, Value>, Box<dyn Error>> {
     let mut annotations = Map::new();
-    // Azure's default health probe sends TCP; ingress-nginx answers HTTP on /healthz.
+    // On AKS 1.24 and later the Azure load balancer probes path / by default, where
+    // ingress-nginx returns 404, so the probe uses the controller's /healthz instead.
     annotations.insert(
         "service.beta.kubernetes.io/azure-load-balancer-health-probe-request-path".to_owned(),
         json!("/healthz"),
@@ -171,9 +172,9 @@ fn service_annotations(cli: &Cli) -> Result<Map<String, Value>, Box<dyn Error>> 
     Ok(annotations)
 }
 
-// NOTE: the ingress-nginx and cert-manager value keys follow their charts' values.yaml
-// (ingress-nginx 4.x, cert-manager 1.15 and later); no copy of those charts is in this
-// repository, so no test renders them.
+// NOTE: the ingress-nginx (4.x) and cert-manager (1.15 and later) value keys are written from
+// their charts' values.yaml. No copy of those charts is in this repository, so no test renders
+// them.
 fn charts(cli: &Cli) -> Result<Vec<Chart>, Box<dyn Error>> {
     let ingress_values = json!({
         "controller": {
@@ -190,7 +191,7 @@ fn charts(cli: &Cli) -> Result<Vec<Chart>, Box<dyn Error>> {
             }],
             "service": {
                 "type": "LoadBalancer",
-                // Keeps the client source IP for Harbor's audit log; nodes without a controller
+                // Keeps the client source IP for Harbor's audit log. Nodes without a controller
                 // pod fail the health probe and get no traffic.
                 "externalTrafficPolicy": "Local",
                 "annotations": service_annotations(cli)?,
