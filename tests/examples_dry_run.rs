@@ -16,6 +16,7 @@ const EXAMPLES: &[&str] = &[
     "harbor-scan-gate",
     "k8s-pull-secret-deployment",
     "ingress-nginx-cert-manager",
+    "gitops-pin-digest",
 ];
 
 /// Environment variables the examples read. A dry run must not need any of them.
@@ -204,6 +205,9 @@ fn registry_endpoints_skips_endpoint() {
 #[test]
 fn dry_runs_print_no_secret() {
     let secret = "s3cr3t-from-env";
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("deploy.yaml");
+    std::fs::write(&manifest, MANIFEST).unwrap();
     for name in EXAMPLES {
         let binary = examples_dir().join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
         let mut command = Command::new(binary);
@@ -214,6 +218,9 @@ fn dry_runs_print_no_secret() {
         });
         for variable in secret_variables {
             command.env(variable, secret);
+        }
+        if *name == "gitops-pin-digest" {
+            command.arg("--file").arg(&manifest);
         }
         let output = command.arg("--dry-run").output().expect("the example runs");
         let stdout = String::from_utf8_lossy(&output.stdout);
@@ -556,4 +563,127 @@ fn ingress_rejects_unlisted_auto_approval() {
 
     assert!(!output.status.success());
     assert!(stderr.contains("sub-c"), "{stderr}");
+}
+
+const MANIFEST: &str = "\
+apiVersion: apps/v1
+kind: Deployment
+spec:
+  template:
+    spec:
+      containers:
+      - name: api
+        image: harbor.example.test/library/app/api:1.4.2 # pinned by CI
+      - name: sidecar
+        image: \"harbor.example.test/library/app/api-sidecar:2.0\"
+";
+
+const VALUES: &str = "\
+image:
+  repository: harbor.example.test/library/app/api
+  tag: \"1.4.2\"
+";
+
+const DIGEST: &str = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
+
+/// Runs gitops-pin-digest on a copy of `contents` and returns success, output and the new file.
+fn pin_digest(contents: &str, args: &[&str]) -> (bool, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("deploy.yaml");
+    std::fs::write(&file, contents).unwrap();
+    let binary = examples_dir().join(format!("gitops-pin-digest{}", std::env::consts::EXE_SUFFIX));
+    let mut command = Command::new(binary);
+    for variable in EXAMPLE_ENV {
+        command.env_remove(variable);
+    }
+    let output = command
+        .arg("--file")
+        .arg(&file)
+        .args(args)
+        .output()
+        .expect("the example runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let written = std::fs::read_to_string(&file).unwrap();
+    (
+        output.status.success(),
+        format!("{stdout}{stderr}"),
+        written,
+    )
+}
+
+#[test]
+fn pin_digest_dry_run_leaves_file() {
+    let (success, output, written) = pin_digest(MANIFEST, &["--dry-run"]);
+
+    assert!(success, "{output}");
+    assert_contains(
+        &output,
+        "GET https://harbor.example.test/api/v2.0/projects/library/repositories/app%252Fapi/artifacts?sort=-push_time&page=1&page_size=1\n",
+    );
+    assert_contains(
+        &output,
+        "-        image: harbor.example.test/library/app/api:1.4.2 # pinned by CI\n",
+    );
+    assert_contains(
+        &output,
+        "+        image: harbor.example.test/library/app/api@sha256:0000000000000000000000000000000000000000000000000000000000000000 # pinned by CI\n",
+    );
+    assert_eq!(written, MANIFEST);
+}
+
+#[test]
+fn pin_digest_rewrites_manifest() {
+    let (success, output, written) = pin_digest(MANIFEST, &["--digest", DIGEST]);
+
+    assert!(success, "{output}");
+    assert!(
+        written.contains(&format!(
+            "image: harbor.example.test/library/app/api@{DIGEST} # pinned by CI\n"
+        )),
+        "{written}"
+    );
+    assert!(
+        written.contains("image: \"harbor.example.test/library/app/api-sidecar:2.0\"\n"),
+        "{written}"
+    );
+    assert!(!output.contains("GET "), "{output}");
+}
+
+#[test]
+fn pin_digest_sets_helm_digest() {
+    let (success, output, written) =
+        pin_digest(VALUES, &["--format", "helm-values", "--digest", DIGEST]);
+
+    assert!(success, "{output}");
+    assert_eq!(
+        written,
+        format!(
+            "image:\n  repository: harbor.example.test/library/app/api\n  digest: \"{DIGEST}\"\n  tag: \"1.4.2\"\n"
+        )
+    );
+
+    let pinned = written;
+    let (success, output, written) =
+        pin_digest(&pinned, &["--format", "helm-values", "--digest", DIGEST]);
+    assert!(success, "{output}");
+    assert_contains(&output, "unchanged");
+    assert_eq!(written, pinned);
+}
+
+#[test]
+fn pin_digest_rejects_invalid_digest() {
+    let (success, output, written) = pin_digest(MANIFEST, &["--digest", "sha256:abc"]);
+
+    assert!(!success, "{output}");
+    assert_contains(&output, "sha256:abc");
+    assert_eq!(written, MANIFEST);
+}
+
+#[test]
+fn pin_digest_rejects_unknown_image() {
+    let (success, output, _) = pin_digest(MANIFEST, &["--digest", DIGEST, "--repository", "other"]);
+
+    assert!(!success, "{output}");
+    assert_contains(&output, "harbor.example.test/library/other");
 }

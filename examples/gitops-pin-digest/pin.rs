@@ -1,0 +1,155 @@
+//! Rewriting of image references in Kubernetes manifests and Helm values files, line by line,
+//! so that comments and formatting of the GitOps checkout stay as they are.
+
+/// One changed line: its number (from 1), the old text and the new text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Change {
+    pub(crate) line: usize,
+    pub(crate) old: String,
+    pub(crate) new: String,
+}
+
+/// Checks that `digest` has the form `sha256:` and 64 lower-case hex digits.
+pub(crate) fn check_digest(digest: &str) -> Result<(), String> {
+    let hex = digest.strip_prefix("sha256:").unwrap_or_default();
+    if hex.len() == 64
+        && hex
+            .bytes()
+            .all(|byte| matches!(byte, b'0'..=b'9' | b'a'..=b'f'))
+    {
+        Ok(())
+    } else {
+        Err(format!(
+            "digest {digest:?} is invalid; a digest is sha256: followed by 64 lower-case hex digits"
+        ))
+    }
+}
+
+/// Replaces every `IMAGE:tag`, `IMAGE@digest` and `IMAGE:tag@digest` in `text` with
+/// `IMAGE@digest`, wherever it appears: in a manifest's `image:` field or in any other string value.
+pub(crate) fn pin_manifest(text: &str, image: &str, digest: &str) -> (String, Vec<Change>) {
+    rewrite_lines(text, |line| pin_line(line, image, digest))
+}
+
+/// Sets `digest: "DIGEST"` in the YAML mapping whose `repository:` is `image`, the layout most
+/// charts use (`image.repository`, `image.tag`, `image.digest`). A missing `digest` key is added
+/// right after `repository`.
+// NOTE: the mapping is found by indentation, so flow mappings such as `{repository: x}` are not
+// recognised.
+pub(crate) fn pin_helm_values(text: &str, image: &str, digest: &str) -> (String, Vec<Change>) {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut output: Vec<String> = Vec::with_capacity(lines.len() + 1);
+    let mut changes = Vec::new();
+    let mut index = 0;
+    while index < lines.len() {
+        let line = lines[index];
+        output.push(line.to_owned());
+        index += 1;
+        let Some(indent) = repository_indent(line, image) else {
+            continue;
+        };
+        let digest_line = format!("{}digest: \"{digest}\"", " ".repeat(indent));
+        // Look for a `digest:` key among the following keys of the same mapping.
+        let mut found = false;
+        let mut scan = index;
+        while scan < lines.len() {
+            let next = lines[scan];
+            let next_indent = next.len() - next.trim_start().len();
+            if !next.trim().is_empty() && next_indent < indent {
+                break;
+            }
+            if next_indent == indent && next.trim_start().starts_with("digest:") {
+                found = true;
+                break;
+            }
+            scan += 1;
+        }
+        if found {
+            for kept in &lines[index..scan] {
+                output.push((*kept).to_owned());
+            }
+            if lines[scan] != digest_line {
+                changes.push(Change {
+                    line: scan + 1,
+                    old: lines[scan].to_owned(),
+                    new: digest_line.clone(),
+                });
+            }
+            output.push(digest_line);
+            index = scan + 1;
+        } else {
+            changes.push(Change {
+                line: index + 1,
+                old: String::new(),
+                new: digest_line.clone(),
+            });
+            output.push(digest_line);
+        }
+    }
+    (join(&output, text), changes)
+}
+
+/// Returns the indentation of `line` when it is `repository: IMAGE`, quoted or not.
+fn repository_indent(line: &str, image: &str) -> Option<usize> {
+    let trimmed = line.trim_start();
+    let value = trimmed.strip_prefix("repository:")?.trim();
+    let value = value.trim_matches(|c| c == '"' || c == '\'');
+    (value == image).then(|| line.len() - trimmed.len())
+}
+
+fn pin_line(line: &str, image: &str, digest: &str) -> String {
+    let mut result = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(start) = rest.find(image) {
+        let before = &rest[..start];
+        let after = &rest[start + image.len()..];
+        // The match must be a whole reference: not inside a longer name on either side.
+        let starts_clean = before
+            .chars()
+            .last()
+            .is_none_or(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '/')));
+        let reference_len = after
+            .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ',' | ']' | '}'))
+            .unwrap_or(after.len());
+        let suffix = &after[..reference_len];
+        let is_reference = suffix.starts_with(':') || suffix.starts_with('@');
+        result.push_str(before);
+        if starts_clean && is_reference && !suffix.contains('/') {
+            result.push_str(image);
+            result.push('@');
+            result.push_str(digest);
+            rest = &after[reference_len..];
+        } else {
+            result.push_str(image);
+            rest = after;
+        }
+    }
+    result.push_str(rest);
+    result
+}
+
+fn rewrite_lines(text: &str, rewrite: impl Fn(&str) -> String) -> (String, Vec<Change>) {
+    let mut output = Vec::new();
+    let mut changes = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let new = rewrite(line);
+        if new != line {
+            changes.push(Change {
+                line: index + 1,
+                old: line.to_owned(),
+                new: new.clone(),
+            });
+        }
+        output.push(new);
+    }
+    (join(&output, text), changes)
+}
+
+/// Joins lines with `\n`, ending with a newline when `original` did.
+fn join(lines: &[String], original: &str) -> String {
+    let mut text = lines.join("\n");
+    if original.ends_with('\n') {
+        text.push('\n');
+    }
+    text
+}
