@@ -13,3 +13,4 @@ pub use harbor_client as harbor;
 
 pub mod config;
 pub mod plan;
+pub mod workflows;

@@ -1,0 +1,39 @@
+//! Errors that stop a workflow before or while it runs.
+
+/// Errors of the workflows' input checks and of the steps that every later step needs.
+///
+/// Failures of a single image or target do not stop a workflow; they are in its report.
+/// Messages never contain a secret value. The client errors are boxed because they are
+/// large, and every `Result` of a workflow would otherwise grow to their size.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WorkflowError {
+    /// An input value breaks a rule.
+    #[error("invalid {field}: {reason}")]
+    InvalidInput {
+        /// Name of the input field.
+        field: &'static str,
+        /// The value and the rule it breaks.
+        reason: String,
+    },
+
+    /// An ACR name or request is invalid, or an ARM or ACR request failed.
+    #[error("ACR request failed")]
+    Acr(#[source] Box<acr_client::Error>),
+
+    /// A Harbor setting is invalid, or a Harbor request failed.
+    #[error("Harbor request failed")]
+    Harbor(#[source] Box<harbor_client::tasks::TaskError>),
+}
+
+impl From<acr_client::Error> for WorkflowError {
+    fn from(error: acr_client::Error) -> Self {
+        Self::Acr(Box::new(error))
+    }
+}
+
+impl From<harbor_client::tasks::TaskError> for WorkflowError {
+    fn from(error: harbor_client::tasks::TaskError) -> Self {
+        Self::Harbor(Box::new(error))
+    }
+}

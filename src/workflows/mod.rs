@@ -1,0 +1,12 @@
+//! Workflows that span Harbor and ACR. Each has an input type that validates itself, a
+//! `plan` that lists the steps without sending a request, and an `apply` that runs them and
+//! returns a report with one result per image or step.
+//!
+//! - [`import_images`]: copy images from Harbor into ACR with `importImage`.
+
+mod error;
+pub mod import_images;
+mod plan;
+
+pub use error::WorkflowError;
+pub use plan::{PlanStep, WorkflowPlan};

@@ -1,0 +1,236 @@
+//! ARM and the ACR data plane for one registry: registry GET, `importImage` with 202 and
+//! `Azure-AsyncOperation` polling, the data-plane token exchange and manifest HEADs.
+//!
+//! An import changes the target tags when its operation is polled and succeeds, so a
+//! later HEAD sees the imported digest.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
+
+use serde_json::{Value, json};
+use wiremock::matchers::any;
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+use super::{RESOURCE_GROUP, SUBSCRIPTION};
+
+/// An unsigned JWT that expires in 2100, for the data-plane token exchange.
+const DATA_PLANE_JWT: &str = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJleHAiOjQxMDI0NDQ4MDB9.sig";
+
+/// One `importImage` request as received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceivedImport {
+    /// `source.sourceImage`, such as `library/nginx@sha256:...`.
+    pub source_image: String,
+    /// `targetTags`.
+    pub target_tags: Vec<String>,
+    /// `mode`.
+    pub mode: String,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// `repository:tag` to digest.
+    tags: BTreeMap<String, String>,
+    imports: Vec<ReceivedImport>,
+    /// Operation id to the index of its import, until the operation is polled to its end.
+    operations: BTreeMap<usize, usize>,
+    /// Source repositories whose next import fails.
+    failing: BTreeSet<String>,
+    in_flight: usize,
+    max_in_flight: usize,
+}
+
+/// The registry `name` in the fake ARM and its data plane.
+#[derive(Debug, Clone)]
+pub struct FakeAcr {
+    name: String,
+    /// URI of the server, because wiremock hands the responder a URL without the port.
+    base: Arc<Mutex<String>>,
+    state: Arc<Mutex<State>>,
+}
+
+impl FakeAcr {
+    /// Starts ARM and the data plane of registry `name` on 127.0.0.1.
+    pub async fn start(name: &str) -> (Self, MockServer) {
+        let fake = Self {
+            name: name.to_owned(),
+            base: Arc::default(),
+            state: Arc::default(),
+        };
+        let server = MockServer::start().await;
+        *fake.base.lock().unwrap() = server.uri();
+        Mock::given(any())
+            .respond_with(fake.clone())
+            .mount(&server)
+            .await;
+        (fake, server)
+    }
+
+    /// Points the target `image` (`repository:tag`) at `digest`.
+    pub fn set_tag(&self, image: &str, digest: &str) {
+        self.lock().tags.insert(image.to_owned(), digest.to_owned());
+    }
+
+    /// Returns the digest of the target `image`, when the tag exists.
+    pub fn tag(&self, image: &str) -> Option<String> {
+        self.lock().tags.get(image).cloned()
+    }
+
+    /// Makes the next import of `repository` fail with `InvalidParameters`.
+    pub fn fail_next_import(&self, repository: &str) {
+        self.lock().failing.insert(repository.to_owned());
+    }
+
+    /// Returns every `importImage` request received so far.
+    pub fn imports(&self) -> Vec<ReceivedImport> {
+        self.lock().imports.clone()
+    }
+
+    /// Returns the largest number of imports that were running at the same time.
+    pub fn max_in_flight(&self) -> usize {
+        self.lock().max_in_flight
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap()
+    }
+
+    fn registry_path(&self) -> String {
+        format!(
+            "/subscriptions/{SUBSCRIPTION}/resourceGroups/{RESOURCE_GROUP}/providers/Microsoft.ContainerRegistry/registries/{}",
+            self.name
+        )
+    }
+
+    fn registry_body(&self) -> Value {
+        json!({
+            "id": self.registry_path(),
+            "name": self.name,
+            "location": "westeurope",
+            "sku": {"name": "Premium", "tier": "Premium"},
+            "properties": {
+                "loginServer": format!("{}.azurecr.io", self.name),
+                "provisioningState": "Succeeded"
+            }
+        })
+    }
+
+    fn start_import(&self, request: &Request) -> ResponseTemplate {
+        let body: Value = match serde_json::from_slice(&request.body) {
+            Ok(body) => body,
+            Err(_) => return ResponseTemplate::new(400),
+        };
+        let import = ReceivedImport {
+            source_image: body["source"]["sourceImage"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            target_tags: body["targetTags"]
+                .as_array()
+                .map(|tags| {
+                    tags.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            mode: body["mode"].as_str().unwrap_or_default().to_owned(),
+        };
+        let mut state = self.lock();
+        state.imports.push(import);
+        let index = state.imports.len() - 1;
+        let operation = index + 1;
+        state.operations.insert(operation, index);
+        state.in_flight += 1;
+        state.max_in_flight = state.max_in_flight.max(state.in_flight);
+        let location = format!(
+            "{}/operations/import-{operation}",
+            self.base.lock().unwrap()
+        );
+        ResponseTemplate::new(202)
+            .insert_header("Azure-AsyncOperation", location.as_str())
+            .insert_header("Retry-After", "1")
+    }
+
+    fn poll_import(&self, operation: &str) -> ResponseTemplate {
+        let Some(operation) = operation.parse::<usize>().ok() else {
+            return ResponseTemplate::new(404);
+        };
+        let mut state = self.lock();
+        let Some(index) = state.operations.remove(&operation) else {
+            return ResponseTemplate::new(404);
+        };
+        state.in_flight -= 1;
+        let import = state.imports[index].clone();
+        let (repository, digest) = import
+            .source_image
+            .split_once('@')
+            .unwrap_or((import.source_image.as_str(), ""));
+        if state.failing.remove(repository) {
+            return ResponseTemplate::new(200).set_body_json(json!({
+                "status": "Failed",
+                "error": {"code": "InvalidParameters", "message": format!("fake failure importing {repository}")}
+            }));
+        }
+        for tag in &import.target_tags {
+            state.tags.insert(tag.clone(), digest.to_owned());
+        }
+        ResponseTemplate::new(200).set_body_json(json!({"status": "Succeeded"}))
+    }
+
+    fn head_manifest(&self, path: &str) -> ResponseTemplate {
+        let image = path
+            .strip_prefix("/v2/")
+            .and_then(|rest| rest.split_once("/manifests/"));
+        let Some((repository, reference)) = image else {
+            return ResponseTemplate::new(404);
+        };
+        let state = self.lock();
+        let digest = if reference.contains(':') {
+            state
+                .tags
+                .iter()
+                .find(|(image, digest)| {
+                    image.starts_with(&format!("{repository}:")) && digest.as_str() == reference
+                })
+                .map(|(_, digest)| digest.clone())
+        } else {
+            state
+                .tags
+                .get(&format!("{repository}:{reference}"))
+                .cloned()
+        };
+        match digest {
+            Some(digest) => {
+                ResponseTemplate::new(200).insert_header("Docker-Content-Digest", digest.as_str())
+            }
+            None => ResponseTemplate::new(404),
+        }
+    }
+}
+
+impl Respond for FakeAcr {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let path = request.url.path();
+        let registry = self.registry_path();
+        match (request.method.as_str(), path) {
+            ("GET", path) if path == registry => {
+                ResponseTemplate::new(200).set_body_json(self.registry_body())
+            }
+            ("POST", path) if path == format!("{registry}/importImage") => self.start_import(request),
+            ("GET", path) if path.starts_with("/operations/import-") => {
+                self.poll_import(&path["/operations/import-".len()..])
+            }
+            ("POST", "/oauth2/exchange") => {
+                ResponseTemplate::new(200).set_body_json(json!({"refresh_token": DATA_PLANE_JWT}))
+            }
+            ("POST", "/oauth2/token") => {
+                ResponseTemplate::new(200).set_body_json(json!({"access_token": DATA_PLANE_JWT}))
+            }
+            ("HEAD", path) => self.head_manifest(path),
+            _ => ResponseTemplate::new(404).set_body_json(json!({
+                "error": {"code": "NotFound", "message": format!("the fake has no route for {} {path}", request.method)}
+            })),
+        }
+    }
+}

@@ -1,0 +1,58 @@
+//! Stateful fakes of ARM, the ACR data plane and Harbor for the workflow tests, served by
+//! wiremock on 127.0.0.1.
+
+#![allow(dead_code, unreachable_pub)]
+
+pub mod fake_acr;
+pub mod fake_source;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use acr_client::AcrManagementClient;
+use acr_client::arm::{ArmClient, LroOptions, RetryPolicy, VirtualClock};
+use azure_core::credentials::{AccessToken, TokenCredential, TokenRequestOptions};
+use time::OffsetDateTime;
+
+/// Subscription of every fake ARM resource.
+pub const SUBSCRIPTION: &str = "00000000-0000-0000-0000-000000000000";
+
+/// Resource group of every fake ARM resource.
+pub const RESOURCE_GROUP: &str = "harbor-rg";
+
+/// Azure AD stand-in that returns a fixed token.
+#[derive(Debug, Default)]
+pub struct StaticCredential;
+
+#[async_trait::async_trait]
+impl TokenCredential for StaticCredential {
+    async fn get_token(
+        &self,
+        _scopes: &[&str],
+        _options: Option<TokenRequestOptions<'_>>,
+    ) -> azure_core::Result<AccessToken> {
+        Ok(AccessToken::new(
+            "aad.jwt".to_owned(),
+            OffsetDateTime::now_utc() + Duration::from_secs(3600),
+        ))
+    }
+}
+
+/// Builds an ACR management client that sends ARM and data-plane requests to `base`
+/// (the fake's URI), with a virtual clock so long-running operations poll without waiting.
+pub fn acr_client(base: &str) -> AcrManagementClient {
+    let clock = VirtualClock::new(time::macros::datetime!(2026-01-01 00:00 UTC));
+    let arm = ArmClient::builder(Arc::new(StaticCredential))
+        .endpoint(base)
+        .clock(Arc::new(clock))
+        .retry_policy(RetryPolicy::default())
+        .lro_options(LroOptions {
+            deadline: Duration::from_secs(600),
+            default_poll_interval: Duration::from_secs(5),
+        })
+        .build()
+        .expect("the ARM client builds");
+    AcrManagementClient::new(arm, SUBSCRIPTION, RESOURCE_GROUP)
+        .expect("the subscription and resource group are valid")
+        .with_data_plane_endpoint(url::Url::parse(base).expect("the fake URI is a URL"))
+}
