@@ -17,6 +17,7 @@ const EXAMPLES: &[&str] = &[
     "k8s-pull-secret-deployment",
     "ingress-nginx-cert-manager",
     "gitops-pin-digest",
+    "acr-import-from-harbor",
 ];
 
 /// Environment variables the examples read. A dry run must not need any of them.
@@ -686,4 +687,41 @@ fn pin_digest_rejects_unknown_image() {
 
     assert!(!success, "{output}");
     assert_contains(&output, "harbor.example.test/library/other");
+}
+
+#[test]
+fn acr_import_prints_import_requests() {
+    let digest_image = format!("library/app@{DIGEST}");
+    let output = dry_run(
+        "acr-import-from-harbor",
+        &[
+            "--image",
+            "library/nginx:1.25.3",
+            "--image",
+            &digest_image,
+            "--target-prefix",
+            "harbor/",
+        ],
+    );
+
+    assert_contains(
+        &output,
+        "POST https://management.azure.com/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/harbor-rg/providers/Microsoft.ContainerRegistry/registries/exampleacr/importImage?api-version=2025-04-01\n",
+    );
+    assert_contains(
+        &output,
+        "HEAD https://harbor.example.test/v2/library/nginx/manifests/1.25.3 (Harbor, to read the digest)\n",
+    );
+    assert_contains(
+        &output,
+        "\"sourceImage\": \"library/nginx@<digest of library/nginx:1.25.3>\"",
+    );
+    assert_contains(&output, "\"harbor/library/nginx:1.25.3\"");
+    assert_contains(&output, &format!("\"sourceImage\": \"{digest_image}\""));
+    assert_contains(
+        &output,
+        "\"untaggedTargetRepositories\": [\n      \"harbor/library/app\"",
+    );
+    assert_contains(&output, "\"password\": \"<redacted>\"");
+    assert_contains(&output, "\"registryUri\": \"harbor.example.test\"");
 }
