@@ -18,6 +18,7 @@ const EXAMPLES: &[&str] = &[
     "ingress-nginx-cert-manager",
     "gitops-pin-digest",
     "acr-import-from-harbor",
+    "harbor-declarative",
 ];
 
 /// Environment variables the examples read. A dry run must not need any of them.
@@ -724,4 +725,92 @@ fn acr_import_prints_import_requests() {
     );
     assert_contains(&output, "\"password\": \"<redacted>\"");
     assert_contains(&output, "\"registryUri\": \"harbor.example.test\"");
+}
+
+#[test]
+fn declarative_prints_ordered_plan() {
+    let output = dry_run("harbor-declarative", &[]);
+
+    assert_contains(
+        &output,
+        "1. ensure registry endpoint docker-hub (docker-hub https://hub.docker.com, access key example, secret from DOCKERHUB_TOKEN)\n",
+    );
+    assert_contains(
+        &output,
+        "3. ensure project team-a (private, quota 50 GiB)\n",
+    );
+    assert_contains(
+        &output,
+        "4. ensure member alice of team-a with role maintainer\n",
+    );
+    assert_contains(
+        &output,
+        "7. ensure robot ci in team-a (repository:push, repository:pull, artifact:read)\n",
+    );
+    assert_contains(
+        &output,
+        "9. ensure replication rule push-team-a-to-acr (push with acr), created with:\n",
+    );
+    assert_contains(&output, "\"id\": \"<id of endpoint acr>\"");
+    assert_contains(&output, "\"type\": \"event_based\"");
+}
+
+/// Runs the declarative dry run on `contents` and returns its exit success and standard error.
+fn declarative_error(contents: &str) -> (bool, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("harbor.toml");
+    std::fs::write(&file, contents).unwrap();
+    let binary = examples_dir().join(format!(
+        "harbor-declarative{}",
+        std::env::consts::EXE_SUFFIX
+    ));
+    let output = Command::new(binary)
+        .args(["--dry-run", "--file"])
+        .arg(&file)
+        .output()
+        .expect("the example runs");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn declarative_rejects_unknown_registry() {
+    let (success, stderr) = declarative_error(
+        "[[replication]]\nname = \"r\"\nregistry = \"missing\"\ndirection = \"pull\"\ntrigger = \"manual\"\n",
+    );
+
+    assert!(!success);
+    assert!(stderr.contains("\"missing\""), "{stderr}");
+}
+
+#[test]
+fn declarative_rejects_duplicate_project() {
+    let (success, stderr) =
+        declarative_error("[[project]]\nname = \"team-a\"\n\n[[project]]\nname = \"team-a\"\n");
+
+    assert!(!success);
+    assert!(
+        stderr.contains("project \"team-a\" appears twice"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn declarative_rejects_unknown_role() {
+    let (success, stderr) = declarative_error(
+        "[[project]]\nname = \"team-a\"\nmembers = [{ user = \"alice\", role = \"owner\" }]\n",
+    );
+
+    assert!(!success);
+    assert!(stderr.contains("role \"owner\" is invalid"), "{stderr}");
+}
+
+#[test]
+fn declarative_rejects_unknown_key() {
+    let (success, stderr) = declarative_error("[[project]]\nname = \"team-a\"\npublik = true\n");
+
+    assert!(!success);
+    assert!(stderr.contains("publik"), "{stderr}");
 }
