@@ -244,7 +244,7 @@ impl ImportImagesReport {
         counts
     }
 
-    /// Whether every image was imported or skipped.
+    /// Reports whether every image was imported or skipped.
     pub fn is_success(&self) -> bool {
         self.counts().2 == 0
     }

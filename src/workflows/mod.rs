@@ -3,9 +3,11 @@
 //! returns a report with one result per image or step.
 //!
 //! - [`import_images`]: copy images from Harbor into ACR with `importImage`.
+//! - [`multi_cloud_fanout`]: push from a primary Harbor to replica Harbors, ACR, ECR and GCR.
 
 mod error;
 pub mod import_images;
+pub mod multi_cloud_fanout;
 mod plan;
 
 pub use error::WorkflowError;

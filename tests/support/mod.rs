@@ -4,6 +4,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod fake_acr;
+pub mod fake_harbor;
 pub mod fake_source;
 
 use std::sync::Arc;
