@@ -1,4 +1,6 @@
-//! Runs every task example with `--dry-run` and checks the requests it prints.
+//! Runs every task example with `--dry-run` and checks the requests and manifests it prints.
+//! The steps that need no server (the scan gate over a saved report, the digest pin with a given
+//! digest) also run for real on temporary files.
 //!
 //! The dry runs need no network and no environment variable, so the variables the examples read
 //! are removed before each run: a dry run that reads one fails here.
