@@ -37,7 +37,7 @@ pub fn segment(value: &str) -> String {
 /// (`team/app`). The rest is encoded twice.
 ///
 /// So pass either the full name as Harbor lists it, or a name inside the project that does not
-/// itself start with the project's name: in project `library`, the inner name `library/x` would
+/// itself start with the project's name. In project `library`, the inner name `library/x` would
 /// be read as the full name of `x`.
 pub fn repository_segment(project: &str, repository: &str) -> String {
     let inner = repository
