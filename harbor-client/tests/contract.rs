@@ -21,6 +21,7 @@ mod calls;
 mod harness;
 
 use std::collections::BTreeSet;
+use std::io::Write;
 
 use futures_util::StreamExt as _;
 use harbor_client::generated::OPERATION_IDS;
@@ -95,10 +96,14 @@ async fn every_operation_matches_prism_mock() {
 
     let total = calls::CALLS.len();
     let passed = total - failures.len();
-    println!("contract: {passed}/{total} operations passed");
+    // Written to the stdout handle rather than with `println!`, which the test harness captures,
+    // so the summary shows in every run of the suite.
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "contract: {passed}/{total} operations passed").unwrap();
     for failure in &failures {
-        println!("contract: FAILED {failure}");
+        writeln!(stdout, "contract: FAILED {failure}").unwrap();
     }
+    drop(stdout);
     assert!(
         failures.is_empty(),
         "contract: {passed}/{total} operations passed; failures:\n{}",
