@@ -121,7 +121,7 @@ fn run_plan(common: &CommonArgs, out: Option<&Path>) -> Result<(), Box<dyn Error
     Ok(())
 }
 
-/// The workspace root; the Harbor chart is in `../shared/specs` next to it.
+/// Returns the workspace root, beside which the specs folder with the Harbor chart lies.
 fn workspace_root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }

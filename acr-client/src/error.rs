@@ -189,17 +189,17 @@ impl Error {
         }
     }
 
-    /// Whether the service answered 404.
+    /// Reports whether the service returned 404.
     pub fn is_not_found(&self) -> bool {
         self.status() == Some(StatusCode::NOT_FOUND)
     }
 
-    /// Whether the service answered 409.
+    /// Reports whether the service returned 409.
     pub fn is_conflict(&self) -> bool {
         self.status() == Some(StatusCode::CONFLICT)
     }
 
-    /// Whether repeating the call may succeed.
+    /// Reports whether repeating the call may succeed.
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::Arm(error) => error.is_retryable(),

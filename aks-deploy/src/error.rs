@@ -37,7 +37,7 @@ pub enum Error {
         "helm not found at {searched}: set the HELM environment variable to the helm binary or put helm on PATH"
     )]
     HelmNotFound {
-        /// Where helm was looked for: the `HELM` path or `PATH`.
+        /// Places searched for helm: the `HELM` path or `PATH`.
         searched: String,
     },
 

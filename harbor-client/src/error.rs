@@ -107,13 +107,12 @@ pub enum Error {
         operation: Operation,
         /// The request id Harbor echoed, or the one that was sent.
         request_id: String,
-        /// Where decoding failed, without any value from the body.
+        /// Location of the decoding failure, without any value from the body.
         source: Box<DecodeError>,
     },
 }
 
-/// Where a response body failed to decode: the JSON path, line and column, and the kind of
-/// failure.
+/// Location and kind of a response body's decoding failure: the JSON path, line and column.
 ///
 /// It keeps no text of the body, because serde_json's own messages quote the offending value,
 /// which may be a secret such as a robot's password.
@@ -132,8 +131,8 @@ pub struct DecodeError {
 impl DecodeError {
     /// Describes `error`, which came from decoding `body` as `T`.
     ///
-    /// The body is decoded a second time to find the path of the failing value; that only
-    /// happens on failure, so successful decoding pays nothing for it.
+    /// The body is decoded a second time to find the path of the failing value. That happens
+    /// only on failure, so successful decoding pays nothing for it.
     pub(crate) fn describe<T: serde::de::DeserializeOwned>(
         body: &[u8],
         error: &serde_json::Error,

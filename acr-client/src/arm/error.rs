@@ -62,7 +62,7 @@ impl fmt::Display for ArmErrorDetail {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ArmError {
-    /// ARM answered with a non-success status.
+    /// ARM returned a non-success status.
     #[error("{method} {path} failed with HTTP {status}{}", detail_suffix(.detail))]
     Service {
         /// Request method.
@@ -140,7 +140,7 @@ pub enum ArmError {
     /// The request could not be built or a URL from ARM was rejected.
     #[error("invalid ARM request: {reason}")]
     InvalidRequest {
-        /// What was wrong, naming the value.
+        /// Description of the problem, naming the value.
         reason: String,
     },
 }
@@ -195,18 +195,18 @@ impl ArmError {
         self.detail().map(|detail| detail.code.as_str())
     }
 
-    /// Whether ARM answered 404.
+    /// Reports whether ARM returned 404.
     pub fn is_not_found(&self) -> bool {
         self.status() == Some(StatusCode::NOT_FOUND)
     }
 
-    /// Whether ARM answered 409.
+    /// Reports whether ARM returned 409.
     pub fn is_conflict(&self) -> bool {
         self.status() == Some(StatusCode::CONFLICT)
     }
 
-    /// Whether repeating the request may succeed: 429, 502, 503, 504, connection errors
-    /// and timeouts.
+    /// Reports whether repeating the request may succeed: 429, 502, 503, 504, connection
+    /// errors and timeouts.
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::Service { status, .. } => is_retryable_status(*status),

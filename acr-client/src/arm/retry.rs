@@ -36,7 +36,7 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// A policy that never repeats a request.
+    /// Returns a policy that never repeats a request.
     pub fn none() -> Self {
         Self {
             max_attempts: 1,
@@ -58,7 +58,7 @@ impl RetryPolicy {
     }
 }
 
-/// Reads the wait a response asks for: `retry-after-ms`, `x-ms-retry-after-ms`, then
+/// Reads the wait a response requests: `retry-after-ms`, `x-ms-retry-after-ms`, then
 /// `Retry-After` as seconds or as an HTTP date relative to `now`.
 pub(crate) fn retry_after(headers: &HeaderMap, now: OffsetDateTime) -> Option<Duration> {
     for name in ["retry-after-ms", "x-ms-retry-after-ms"] {

@@ -1,6 +1,6 @@
 //! The result of an `ensure_*` call.
 
-/// What an `ensure_*` call did, with the resource as Harbor stores it afterwards.
+/// Result of an `ensure_*` call, with the resource as Harbor stores it afterwards.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome<T> {
     /// The resource did not exist and was created.
