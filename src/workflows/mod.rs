@@ -2,13 +2,15 @@
 //! `plan` that lists the steps without sending a request, and an `apply` that runs them and
 //! returns a report with one result per image or step.
 //!
-//! - [`import_images`]: copy images from Harbor into ACR with `importImage`.
+//! - [`import_images`]: copy images from Harbor into ACR with `importImage` or a client-side
+//!   copy, picked per image by [`transfer_route`].
 //! - [`multi_cloud_fanout`]: push from a primary Harbor to replica Harbors, ACR, ECR and GCR.
 
 mod error;
 pub mod import_images;
 pub mod multi_cloud_fanout;
 mod plan;
+pub mod transfer_route;
 
 pub use error::WorkflowError;
 pub use plan::{PlanStep, WorkflowPlan};
