@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use acr_client::arm::{ArmError, FinalStateVia, RetryPolicy};
+use acr_client::arm::{ArmError, FinalStateVia, default_retry_policy};
 use futures_util::TryStreamExt;
 use serde_json::{Value, json};
 use wiremock::matchers::{body_json, header, method, path, query_param};
@@ -114,7 +114,7 @@ async fn retry_stops_when_retry_after_exceeds_budget() {
 
     assert_eq!(error.status().map(|s| s.as_u16()), Some(503));
     assert!(clock.sleeps().is_empty());
-    assert!(RetryPolicy::default().max_total_wait < Duration::from_secs(600));
+    assert!(default_retry_policy().max_elapsed() < Duration::from_secs(600));
 }
 
 #[tokio::test]

@@ -6,9 +6,10 @@ use std::time::Duration;
 
 use http::HeaderValue;
 
+use crate::RetryPolicy;
 use crate::auth::Credentials;
 use crate::client::Inner;
-use crate::retry::{RetryPolicy, SharedSleeper, Sleeper, TokioSleeper};
+use crate::retry::{SharedSleeper, Sleeper, TokioSleeper};
 use crate::{Client, Error};
 
 /// Default time to establish a TCP and TLS connection.
@@ -107,7 +108,13 @@ impl ClientBuilder {
         self
     }
 
-    /// Sets the retry policy (default [`RetryPolicy::default`]).
+    /// Sets the retry policy (default [`RetryPolicy::default`]: 4 attempts, 30 s in all).
+    ///
+    /// Idempotent requests (GET, HEAD, PUT, DELETE, OPTIONS) are sent again after a connection
+    /// failure and on the statuses 429, 502, 503 and 504, after the wait `Retry-After` asks for
+    /// or a backoff with jitter. POST and PATCH are sent again only when the connection could not
+    /// be established, because then the request never reached Harbor. Timeouts and TLS failures
+    /// are not retried.
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry_policy = policy;
         self
@@ -131,7 +138,13 @@ impl ClientBuilder {
     /// [`http_client`](Self::http_client); or when reqwest cannot build its client.
     pub fn build(self) -> Result<Client, Error> {
         let base = parse_base_url(&self.base_url)?;
-        self.retry_policy.validate()?;
+        self.retry_policy
+            .validate()
+            .map_err(|error| Error::InvalidConfig {
+                setting: "retry_policy",
+                reason: error.to_string(),
+                source: None,
+            })?;
         let authorization = self
             .credentials
             .as_ref()

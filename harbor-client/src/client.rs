@@ -7,10 +7,11 @@ use bytes::Bytes;
 use http::header::LOCATION;
 use serde::de::DeserializeOwned;
 
+use crate::RetryPolicy;
 use crate::auth::Credentials;
 use crate::builder::ClientBuilder;
 use crate::error::Operation;
-use crate::retry::{RetryPolicy, SharedSleeper};
+use crate::retry::SharedSleeper;
 use crate::transport::header_str;
 use crate::{Created, Error, Page, RawResponse, Request};
 

@@ -63,8 +63,9 @@ pub use builder::{ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOU
 pub use client::Client;
 pub use created::Created;
 pub use error::{ApiError, DecodeError, Error, HarborError, Operation};
+pub use http_retry::RetryPolicy;
 pub use paging::{Page, PagedRequest};
 pub use project_ref::ProjectRef;
 pub use raw_response::RawResponse;
 pub use request::{Body, Request};
-pub use retry::{RetryPolicy, Sleeper};
+pub use retry::Sleeper;

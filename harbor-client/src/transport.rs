@@ -3,14 +3,14 @@
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
-use http::header::{AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use http::header::{AUTHORIZATION, CONTENT_TYPE};
 use http::{HeaderMap, HeaderName, HeaderValue};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use tracing::Instrument as _;
 
 use crate::error::{ApiError, HarborError, MAX_HARBOR_ERRORS, Operation, truncate_message};
 use crate::request::Body;
-use crate::retry::{is_retryable_status, is_retryable_transport, parse_retry_after};
+use crate::retry::{is_retryable_status, is_retryable_transport};
 use crate::{Client, Error, RawResponse, Request};
 
 /// Header that carries the request id, sent on every request and echoed by Harbor.
@@ -232,27 +232,20 @@ impl Client {
                     if !(prepared.idempotent && is_retryable_status(response.status())) {
                         return (outcome, attempt);
                     }
-                    header_str(response.headers(), RETRY_AFTER.as_str())
-                        .and_then(|value| parse_retry_after(value, SystemTime::now()))
+                    http_retry::retry_after(response.headers(), SystemTime::now())
                 }
                 // A failed connection never reached Harbor, so even a POST is safe to send again.
                 Err(ref error) if is_retryable_transport(error) => None,
                 Err(_) => return (outcome, attempt),
             };
 
-            if attempt >= policy.max_attempts() {
-                tracing::debug!(attempt, "giving up: maximum number of attempts reached");
-                return (outcome, attempt);
-            }
-            let delay = retry_after.unwrap_or_else(|| policy.backoff(attempt));
-            if spent + delay > policy.max_elapsed() {
+            let Some(delay) = policy.next_delay(attempt, spent, retry_after) else {
                 tracing::debug!(
                     attempt,
-                    delay_ms = millis(delay),
-                    "giving up: the next delay would exceed the retry time budget"
+                    "giving up: no attempt left, or the next delay would exceed the time budget"
                 );
                 return (outcome, attempt);
-            }
+            };
             tracing::debug!(
                 attempt,
                 delay_ms = millis(delay),

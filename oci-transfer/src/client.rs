@@ -229,6 +229,7 @@ impl RegistryClient {
     /// then finds the blob and skips it.
     pub(crate) async fn execute(&self, request: Request) -> Result<Response, Error> {
         let inner = &self.inner;
+        let started = std::time::Instant::now();
         let mut attempt = 1;
         let mut answered_challenge = false;
         let mut authorization = inner.auth.cached_header(&request.scopes);
@@ -248,8 +249,7 @@ impl RegistryClient {
             let response = match outcome {
                 Ok(response) => response,
                 Err(source) => {
-                    if inner.retry.allows_another(attempt) {
-                        let wait = inner.retry.backoff(attempt, None);
+                    if let Some(wait) = inner.retry.next_delay(attempt, started.elapsed(), None) {
                         tracing::warn!(method = %request.method, url = %shown_url, attempt, error = %source, wait_ms = wait.as_millis() as u64, "request failed; retrying");
                         tokio::time::sleep(wait).await;
                         attempt += 1;
@@ -280,10 +280,16 @@ impl RegistryClient {
                 );
                 continue;
             }
-            if retry::is_retryable_status(status.as_u16()) && inner.retry.allows_another(attempt) {
-                let wait = inner
-                    .retry
-                    .backoff(attempt, retry::retry_after(response.headers()));
+            let retry_wait = if retry::is_retryable_status(status.as_u16()) {
+                inner.retry.next_delay(
+                    attempt,
+                    started.elapsed(),
+                    retry::retry_after(response.headers()),
+                )
+            } else {
+                None
+            };
+            if let Some(wait) = retry_wait {
                 tracing::warn!(method = %request.method, url = %shown_url, attempt, status = status.as_u16(), wait_ms = wait.as_millis() as u64, "retryable status; retrying");
                 tokio::time::sleep(wait).await;
                 attempt += 1;

@@ -183,7 +183,7 @@ impl Error {
     }
 
     /// Whether repeating the same operation may succeed: connection errors, truncated
-    /// bodies, and HTTP 408, 429, 502, 503 and 504.
+    /// bodies, and HTTP 429, 502, 503 and 504.
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Transport { .. } => true,

@@ -29,11 +29,10 @@ fn client_through(url: &str) -> RegistryClient {
 }
 
 fn fast_retry() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 3,
-        initial_backoff: Duration::from_millis(10),
-        max_backoff: Duration::from_millis(50),
-    }
+    RetryPolicy::default()
+        .with_max_attempts(3)
+        .with_initial_backoff(Duration::from_millis(10))
+        .with_max_backoff(Duration::from_millis(50))
 }
 
 fn host_port(url: &url::Url) -> String {
@@ -125,7 +124,7 @@ async fn dropped_blob_without_retries_leaves_no_tag() {
         Endpoint::registry(&registry, &destination, "v1").unwrap(),
     );
     let no_retry = CopyOptions {
-        retry: RetryPolicy::none(),
+        retry: RetryPolicy::disabled(),
         ..CopyOptions::default()
     };
 

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use acr_client::AcrManagementClient;
-use acr_client::arm::{ArmClient, LroOptions, RetryPolicy, VirtualClock};
+use acr_client::arm::{ArmClient, LroOptions, VirtualClock, default_retry_policy};
 use azure_core::credentials::{AccessToken, TokenCredential, TokenRequestOptions};
 use time::OffsetDateTime;
 
@@ -46,7 +46,7 @@ pub fn acr_client(base: &str) -> AcrManagementClient {
     let arm = ArmClient::builder(Arc::new(StaticCredential))
         .endpoint(base)
         .clock(Arc::new(clock))
-        .retry_policy(RetryPolicy::default())
+        .retry_policy(default_retry_policy())
         .lro_options(LroOptions {
             deadline: Duration::from_secs(600),
             default_poll_interval: Duration::from_secs(5),

@@ -158,7 +158,7 @@ impl ArmClientBuilder {
         self
     }
 
-    /// Sets the retry policy; the default is [`RetryPolicy::default`].
+    /// Sets the retry policy; the default is [`default_retry_policy`](crate::arm::default_retry_policy).
     pub fn retry_policy(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
         self
@@ -184,6 +184,11 @@ impl ArmClientBuilder {
     /// cannot be created.
     pub fn build(self) -> Result<ArmClient, ArmError> {
         let endpoint = parse_endpoint(&self.endpoint)?;
+        self.retry
+            .validate()
+            .map_err(|error| ArmError::InvalidRequest {
+                reason: error.to_string(),
+            })?;
         if self.scope.trim().is_empty() {
             return Err(ArmError::InvalidRequest {
                 reason: "the Azure AD scope must not be empty".to_owned(),
@@ -325,7 +330,7 @@ impl ArmClient {
             scope: AzureCloud::Public.management_scope().to_owned(),
             credential,
             http: None,
-            retry: RetryPolicy::default(),
+            retry: super::retry::default_policy(),
             clock: Arc::new(SystemClock::new()),
             lro: LroOptions::default(),
         }
@@ -452,29 +457,26 @@ impl ArmClient {
                 }
                 Err(error) => {
                     let retryable = match &error {
-                        ArmError::Transport { source, .. } => {
-                            source.is_connect() || (request.idempotent && source.is_timeout())
-                        }
+                        ArmError::Transport { source, .. } => source.is_connect(),
                         _ => false,
                     };
                     (retryable, None, error)
                 }
             };
 
-            if !retryable || attempt >= policy.max_attempts {
+            if !retryable {
                 return Err(outcome);
             }
-            let wait = requested_wait.unwrap_or_else(|| policy.backoff(attempt));
             let waited = clock.elapsed().saturating_sub(started);
-            if waited + wait > policy.max_total_wait {
+            let Some(wait) = policy.next_delay(attempt, waited, requested_wait) else {
                 tracing::warn!(
                     attempt,
-                    wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
                     error = %outcome,
-                    "not retrying ARM request: the wait would exceed the retry budget"
+                    "not retrying ARM request: no attempt left, or the wait would exceed the \
+                     retry budget"
                 );
                 return Err(outcome);
-            }
+            };
             tracing::info!(
                 attempt,
                 wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
@@ -841,6 +843,11 @@ mod tests {
         );
         assert!(builder().endpoint("ftp://x").build().is_err());
         assert!(builder().scope(" ").build().is_err());
+        let error = builder()
+            .retry_policy(RetryPolicy::default().with_max_attempts(0))
+            .build()
+            .unwrap_err();
+        assert!(error.to_string().contains("max_attempts is 0"), "{error}");
     }
 
     #[test]

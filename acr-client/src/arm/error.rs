@@ -217,15 +217,7 @@ impl ArmError {
     }
 }
 
-pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
-    matches!(
-        status,
-        StatusCode::TOO_MANY_REQUESTS
-            | StatusCode::BAD_GATEWAY
-            | StatusCode::SERVICE_UNAVAILABLE
-            | StatusCode::GATEWAY_TIMEOUT
-    )
-}
+pub(crate) use http_retry::is_retryable_status;
 
 #[cfg(test)]
 mod tests {

@@ -25,4 +25,4 @@ pub use error::{ArmError, ArmErrorDetail};
 pub use lro::{FinalStateVia, LroOptions, LroResult, Poller};
 pub use paging::Page;
 pub use resource_id::ResourceId;
-pub use retry::RetryPolicy;
+pub use retry::{RetryPolicy, default_policy as default_retry_policy};

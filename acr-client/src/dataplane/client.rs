@@ -177,7 +177,7 @@ impl DataPlaneClientBuilder {
         self
     }
 
-    /// Sets the retry policy; the default is [`RetryPolicy::default`].
+    /// Sets the retry policy; the default is [`default_retry_policy`](crate::arm::default_retry_policy).
     pub fn retry_policy(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
         self
@@ -196,6 +196,10 @@ impl DataPlaneClientBuilder {
     /// port); [`Error::Transport`] when the default HTTP client cannot be created.
     pub fn build(self) -> Result<DataPlaneClient, Error> {
         let service = normalize_login_server(&self.login_server)?;
+        self.retry.validate().map_err(|error| Error::InvalidInput {
+            field: "retry policy",
+            reason: error.to_string(),
+        })?;
         let base = match self.endpoint {
             Some(endpoint) => endpoint,
             None => Url::parse(&format!("https://{service}")).map_err(|_| Error::InvalidInput {
@@ -295,7 +299,7 @@ impl DataPlaneClient {
             auth,
             http: None,
             clock: None,
-            retry: RetryPolicy::default(),
+            retry: crate::arm::retry::default_policy(),
             refresh_margin: Duration::from_secs(300),
         }
     }

@@ -57,21 +57,20 @@ impl DataPlaneClient {
             let (retryable, requested_wait) = match &outcome {
                 Ok(response) => {
                     span.record("status", response.status().as_u16());
-                    let status = response.status().as_u16();
                     (
-                        matches!(status, 429 | 502 | 503 | 504),
+                        http_retry::is_retryable_status(response.status()),
                         retry_after(response.headers(), clock.now_utc()),
                     )
                 }
-                Err(error) => (error.is_connect() || error.is_timeout(), None),
+                Err(error) => (error.is_connect(), None),
             };
-            if !retryable || !next || attempt >= policy.max_attempts {
+            if !retryable || !next {
                 return outcome.map_err(|source| self.transport(operation, source));
             }
-            let wait = requested_wait.unwrap_or_else(|| policy.backoff(attempt));
-            if clock.elapsed().saturating_sub(started) + wait > policy.max_total_wait {
+            let waited = clock.elapsed().saturating_sub(started);
+            let Some(wait) = policy.next_delay(attempt, waited, requested_wait) else {
                 return outcome.map_err(|source| self.transport(operation, source));
-            }
+            };
             tracing::info!(
                 attempt,
                 wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),

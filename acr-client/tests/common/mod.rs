@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use acr_client::arm::{ArmClient, LroOptions, RetryPolicy, VirtualClock};
+use acr_client::arm::{ArmClient, LroOptions, VirtualClock, default_retry_policy};
 use azure_core::credentials::{AccessToken, TokenCredential, TokenRequestOptions};
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -56,7 +56,7 @@ pub fn arm_client_at(server: &MockServer, start: OffsetDateTime) -> (ArmClient, 
     let arm = ArmClient::builder(Arc::new(StaticCredential::default()))
         .endpoint(server.uri())
         .clock(Arc::new(clock.clone()))
-        .retry_policy(RetryPolicy::default())
+        .retry_policy(default_retry_policy())
         .lro_options(LroOptions {
             deadline: Duration::from_secs(60),
             default_poll_interval: Duration::from_secs(5),

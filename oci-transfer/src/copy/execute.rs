@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
 
 use futures_util::StreamExt;
 use futures_util::future::try_join_all;
@@ -28,7 +29,8 @@ pub struct CopyOptions {
     /// Blob transfers running at once, across all images of this copier. Default 4.
     pub max_concurrent_blobs: usize,
     /// Retries of a blob transfer after a dropped connection or a retryable status; each retry
-    /// restarts the blob. Default: [`RetryPolicy::default`].
+    /// restarts the blob. The time budget counts the waits between attempts only, so a long
+    /// transfer can still be restarted. Default: [`RetryPolicy::default`].
     pub retry: RetryPolicy,
     /// Receives progress events. Default: none.
     pub progress: ProgressSink,
@@ -98,11 +100,11 @@ impl Copier {
                 rule: "must be at least 1".to_owned(),
             });
         }
-        if options.retry.max_attempts == 0 {
+        if let Err(error) = options.retry.validate() {
             return Err(Error::InvalidInput {
-                what: "retry.max_attempts",
-                value: "0".to_owned(),
-                rule: "must be at least 1 (1 turns retries off)".to_owned(),
+                what: "retry",
+                value: format!("{:?}", options.retry),
+                rule: error.to_string(),
             });
         }
         Ok(Copier {
@@ -265,6 +267,7 @@ impl Copier {
 
         let retry = &self.options.retry;
         let mut attempt = 1;
+        let mut waited = Duration::ZERO;
         loop {
             progress.emit(ProgressEvent::BlobStarted {
                 digest: digest.clone(),
@@ -276,13 +279,20 @@ impl Copier {
                 .await
             {
                 Ok(()) => break,
-                Err(error) if retry.allows_another(attempt) && is_transfer_retryable(&error) => {
-                    let wait = retry.backoff(attempt, None);
+                Err(error) => {
+                    let wait = if is_transfer_retryable(&error) {
+                        retry.next_delay(attempt, waited, None)
+                    } else {
+                        None
+                    };
+                    let Some(wait) = wait else {
+                        return Err(error);
+                    };
                     tracing::warn!(digest = %digest, source = %source.describe(), destination = %destination.describe(), attempt, error = %error, wait_ms = wait.as_millis() as u64, "blob transfer failed; restarting it");
                     tokio::time::sleep(wait).await;
+                    waited += wait;
                     attempt += 1;
                 }
-                Err(error) => return Err(error),
             }
         }
         counters.copied.fetch_add(1, Ordering::Relaxed);
