@@ -5,7 +5,10 @@ mod support;
 
 use acr_client::{Error, RegistryName};
 use harbor_azure::workflows::WorkflowError;
-use harbor_azure::workflows::import_images::{self, ImageMapping, ImageStatus, ImportImagesInput};
+use harbor_azure::workflows::import_images::{
+    self, ImageError, ImageMapping, ImageStatus, ImportImagesInput,
+};
+use harbor_azure::workflows::transfer_route::{Reachability, Route, RouteReason, SourceExposure};
 use secrecy::SecretString;
 use support::fake_acr::FakeAcr;
 use support::fake_source::FakeSource;
@@ -56,6 +59,9 @@ fn four_images(source: &wiremock::MockServer) -> ImportImagesInput {
             "robot$library+acr-import",
             SecretString::from("s3cr3t-EXAMPLE"),
         )
+        // The fake source listens on 127.0.0.1, which the planner routes to a client-side
+        // copy; the fake ARM plays an ACR that reaches it.
+        .with_source_reachability(Reachability::Reachable)
 }
 
 #[tokio::test]
@@ -70,11 +76,19 @@ async fn failed_import_does_not_stop_others() {
 
     assert_eq!(report.counts(), (3, 0, 1));
     assert!(!report.is_success());
+    for image in &report.images {
+        assert_eq!(
+            image.route.route,
+            Route::ServerSideImport,
+            "{}",
+            image.source
+        );
+    }
     let failed = &report.images[2];
     assert_eq!(failed.source, "library/postgres:1.0");
     match &failed.status {
         ImageStatus::Failed {
-            cause: Error::ImportFailed { code, .. },
+            cause: ImageError::Acr(Error::ImportFailed { code, .. }),
         } => assert_eq!(code, "InvalidParameters"),
         other => panic!("expected an ImportFailed cause, got {other:?}"),
     }
@@ -170,7 +184,8 @@ async fn missing_source_tag_fails_that_image() {
         &source_server.uri(),
         images,
     )
-    .unwrap();
+    .unwrap()
+    .with_source_reachability(Reachability::Reachable);
 
     let report = import_images::apply(&client, &input).await.unwrap();
 
@@ -300,4 +315,128 @@ fn invalid_message_names_value() {
         error.to_string().contains("\"ftp://harbor.example.test\""),
         "{error}"
     );
+}
+
+#[test]
+fn plan_shows_route_and_reason() {
+    let images = vec![
+        ImageMapping::new("library/nginx:1.25.3", "mirror/nginx:1.25.3").unwrap(),
+        ImageMapping::new("library/redis:7.2", "mirror/redis:7.2")
+            .unwrap()
+            .with_platforms(oci_transfer::PlatformSelection::only(["linux/arm64"]).unwrap()),
+    ];
+    let input = ImportImagesInput::new(
+        RegistryName::new(REGISTRY).unwrap(),
+        "https://harbor.example.test",
+        images,
+    )
+    .unwrap()
+    .with_source_exposure(SourceExposure::Public);
+
+    let plan = import_images::plan(&input);
+
+    let actions: Vec<&str> = plan.steps.iter().map(|step| step.action).collect();
+    assert_eq!(
+        actions,
+        [
+            "compare_digests",
+            "import_image",
+            "compare_digests",
+            "copy_image"
+        ]
+    );
+    assert!(
+        plan.steps[1]
+            .detail
+            .contains("server-side import: Harbor's ingress has a public load balancer"),
+        "{}",
+        plan.steps[1].detail
+    );
+    assert!(
+        plan.steps[3]
+            .detail
+            .contains("client-side copy: only platforms linux/arm64 are selected"),
+        "{}",
+        plan.steps[3].detail
+    );
+    assert!(
+        plan.steps[3].detail.contains("platforms linux/arm64,"),
+        "{}",
+        plan.steps[3].detail
+    );
+}
+
+#[test]
+fn private_link_source_routes_to_copy() {
+    let input = ImportImagesInput::new(
+        RegistryName::new(REGISTRY).unwrap(),
+        "https://harbor.example.test",
+        vec![ImageMapping::new("library/nginx:1.0", "mirror/nginx:1.0").unwrap()],
+    )
+    .unwrap()
+    .with_source_exposure(SourceExposure::PrivateLink);
+
+    let decision = input.route(&input.images()[0]);
+
+    assert_eq!(decision.route, Route::ClientSideCopy);
+    assert_eq!(
+        decision.reason,
+        RouteReason::Exposure {
+            exposure: SourceExposure::PrivateLink,
+            host: "harbor.example.test".to_owned(),
+        }
+    );
+}
+
+#[tokio::test]
+async fn acr_source_imports_by_resource_id() {
+    let (_source, source_server, acr, acr_server) = start_fakes().await;
+    let client = support::acr_client(&acr_server.uri());
+    let resource_id = format!(
+        "/subscriptions/{}/resourceGroups/source-rg/providers/Microsoft.ContainerRegistry/registries/sourceacr",
+        support::SUBSCRIPTION
+    );
+    let input = ImportImagesInput::new(
+        RegistryName::new(REGISTRY).unwrap(),
+        &source_server.uri(),
+        vec![ImageMapping::new("library/nginx:1.0", "mirror/nginx:1.0").unwrap()],
+    )
+    .unwrap()
+    .with_source_acr(&resource_id)
+    .unwrap();
+
+    let report = import_images::apply(&client, &input).await.unwrap();
+
+    assert_eq!(report.counts(), (1, 0, 0));
+    assert_eq!(
+        report.images[0].route.reason,
+        RouteReason::SourceIsAcr { resource_id }
+    );
+    assert_eq!(acr.imports().len(), 1);
+    assert_eq!(acr.tag("mirror/nginx:1.0"), Some(digest('a')));
+}
+
+#[test]
+fn source_acr_must_be_registry_id() {
+    let input = || {
+        ImportImagesInput::new(
+            RegistryName::new(REGISTRY).unwrap(),
+            "https://sourceacr.azurecr.io",
+            vec![ImageMapping::new("library/nginx:1.0", "mirror/nginx:1.0").unwrap()],
+        )
+        .unwrap()
+    };
+    for value in [
+        "sourceacr",
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg",
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/data",
+    ] {
+        match input().with_source_acr(value) {
+            Err(WorkflowError::InvalidInput { field, reason }) => {
+                assert_eq!(field, "source_acr");
+                assert!(reason.contains(value), "{reason}");
+            }
+            other => panic!("{value}: expected InvalidInput, got {other:?}"),
+        }
+    }
 }

@@ -1,19 +1,32 @@
-//! `import_images`: copy images from Harbor into ACR with `importImage`, pinned by digest.
+//! `import_images`: copy images from Harbor into ACR, pinned by digest.
+//!
+//! Each image takes one of two routes, picked by [`transfer_route::plan_route`]: ACR's
+//! server-side `importImage`, or a client-side copy with `oci-transfer` from the machine that
+//! runs the workflow (for a Harbor that ACR cannot reach, or a subset of platforms).
 //!
 //! For each image the workflow resolves the source tag to a digest, skips the image when
-//! the target tag already points at that digest, and otherwise imports the digest under the
-//! target tag. Images run concurrently up to a bound, and a failed image does not stop the
-//! others, so running the workflow again imports only what is still missing.
+//! the target tag already points at that digest, and otherwise imports or copies the digest
+//! under the target tag. Images of both routes run concurrently up to one bound, and a failed
+//! image does not stop the others, so running the workflow again finishes only what is
+//! still missing.
+
+mod client_copy;
 
 use std::num::NonZeroUsize;
 
+use acr_client::arm::ResourceId;
 use acr_client::dataplane::{DataPlaneClient, RegistryCredentials, resolve_manifest_digest};
 use acr_client::{AcrManagementClient, ImageName, ImageReference, ImportImage, RegistryName};
 use futures_util::stream::{self, StreamExt};
+use oci_transfer::{PlatformSelection, RegistryClient};
 use secrecy::SecretString;
 use url::Url;
 
+use super::transfer_route::{
+    self, DestinationKind, Reachability, Route, RouteDecision, RouteInput, SourceExposure,
+};
 use super::{PlanStep, WorkflowError, WorkflowPlan};
+use client_copy::ClientCopy;
 
 /// Default number of images imported at the same time.
 pub const DEFAULT_CONCURRENCY: usize = 4;
@@ -22,11 +35,13 @@ pub const DEFAULT_CONCURRENCY: usize = 4;
 // NOTE: a chosen cap that keeps one run from flooding ARM with writes, not a documented ARM limit.
 pub const MAX_CONCURRENCY: usize = 32;
 
-/// One image to import: a tagged source in Harbor and a tagged target in ACR.
+/// One image to import: a tagged source in Harbor and a tagged target in ACR, with the
+/// platforms to copy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImageMapping {
     source: ImageName,
     target: ImageName,
+    platforms: PlatformSelection,
 }
 
 impl ImageMapping {
@@ -44,7 +59,21 @@ impl ImageMapping {
         Ok(Self {
             source: source_image,
             target: target_image,
+            platforms: PlatformSelection::All,
         })
+    }
+
+    /// Copies only `platforms` of a source index. `importImage` copies whole indexes, so such
+    /// an image always takes the client-side copy, which pushes a new index with these
+    /// platforms. Default: [`PlatformSelection::All`].
+    pub fn with_platforms(mut self, platforms: PlatformSelection) -> Self {
+        self.platforms = platforms;
+        self
+    }
+
+    /// Returns the platforms to copy.
+    pub fn platforms(&self) -> &PlatformSelection {
+        &self.platforms
     }
 
     /// Returns the source image in Harbor.
@@ -94,6 +123,10 @@ pub struct ImportImagesInput {
     credentials: Option<RegistryCredentials>,
     images: Vec<ImageMapping>,
     concurrency: NonZeroUsize,
+    exposure: Option<SourceExposure>,
+    reachability: Option<Reachability>,
+    source_acr: Option<ResourceId>,
+    copy_destination: Option<RegistryClient>,
 }
 
 impl ImportImagesInput {
@@ -135,6 +168,10 @@ impl ImportImagesInput {
             credentials: None,
             images,
             concurrency: NonZeroUsize::new(DEFAULT_CONCURRENCY).expect("the default is positive"),
+            exposure: None,
+            reachability: None,
+            source_acr: None,
+            copy_destination: None,
         })
     }
 
@@ -161,9 +198,73 @@ impl ImportImagesInput {
         Ok(self)
     }
 
+    /// Sets how Harbor's ingress is exposed, which decides whether ACR's import service can
+    /// reach it. Default: unknown.
+    pub fn with_source_exposure(mut self, exposure: SourceExposure) -> Self {
+        self.exposure = Some(exposure);
+        self
+    }
+
+    /// States whether ACR's import service can reach the source, overriding what the
+    /// exposure and the source address suggest. Default: no override.
+    pub fn with_source_reachability(mut self, reachability: Reachability) -> Self {
+        self.reachability = Some(reachability);
+        self
+    }
+
+    /// Marks the source as another ACR with this ARM resource id, so server-side imports
+    /// read it by resource id with the caller's Azure AD identity. The credentials, when
+    /// set, are still used to read source digests from `source_registry`.
+    ///
+    /// # Errors
+    /// [`WorkflowError::InvalidInput`] when `resource_id` is not the id of a
+    /// `Microsoft.ContainerRegistry/registries` resource.
+    pub fn with_source_acr(mut self, resource_id: &str) -> Result<Self, WorkflowError> {
+        let invalid = || WorkflowError::InvalidInput {
+            field: "source_acr",
+            reason: format!(
+                "{resource_id:?} must be a registry's ARM resource id, such as /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.ContainerRegistry/registries/<name>"
+            ),
+        };
+        let parsed = ResourceId::parse(resource_id).map_err(|_| invalid())?;
+        let segments: Vec<&str> = parsed.as_str().split('/').collect();
+        let is_registry = segments.len() == 9
+            && segments[5].eq_ignore_ascii_case("providers")
+            && segments[6].eq_ignore_ascii_case("Microsoft.ContainerRegistry")
+            && segments[7].eq_ignore_ascii_case("registries");
+        if !is_registry {
+            return Err(invalid());
+        }
+        self.source_acr = Some(parsed);
+        Ok(self)
+    }
+
+    /// Sends client-side copies to `destination` instead of the ACR login server with the
+    /// Azure AD token exchange, for a proxy, a custom CA bundle or a test registry. Digest
+    /// checks of copied images also go to `destination`.
+    pub fn with_copy_destination(mut self, destination: RegistryClient) -> Self {
+        self.copy_destination = Some(destination);
+        self
+    }
+
     /// Returns the images to import.
     pub fn images(&self) -> &[ImageMapping] {
         &self.images
+    }
+
+    /// Picks the route of `image` from the exposure, the override, the source and the
+    /// image's platforms. The destination is ACR.
+    pub fn route(&self, image: &ImageMapping) -> RouteDecision {
+        let source_acr = self.source_acr.as_ref().map(ResourceId::as_str);
+        let input = RouteInput::new(
+            DestinationKind::Acr,
+            &self.source_registry,
+            &image.platforms,
+        )
+        .exposure(self.exposure)
+        .reachability(self.reachability)
+        .source_acr(source_acr);
+        transfer_route::plan_route(&input)
     }
 
     /// Returns the bound on concurrent imports.
@@ -205,21 +306,58 @@ pub enum ImageStatus {
         /// Digest that source and target share.
         digest: String,
     },
-    /// Resolving, checking or importing the image failed.
+    /// Resolving, checking, importing or copying the image failed.
     Failed {
         /// The failure.
-        cause: acr_client::Error,
+        cause: ImageError,
     },
 }
 
-/// Result of one image with its source and target.
+/// Failure of one image.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ImageError {
+    /// An ACR or source registry request of the server-side route failed.
+    #[error(transparent)]
+    Acr(#[from] acr_client::Error),
+    /// A registry request of the client-side copy failed.
+    #[error(transparent)]
+    Transfer(#[from] oci_transfer::Error),
+    /// The client-side copy pushed a manifest other than the pinned source manifest.
+    #[error(
+        "copied manifest of {target} is {actual}, but the pinned source is {expected}: the target tag points at other content, so push it again or delete the tag"
+    )]
+    DigestMismatch {
+        /// Target image, `repository:tag`.
+        target: String,
+        /// Digest of the source manifest, or the entries a platform selection keeps.
+        expected: String,
+        /// What the destination returned.
+        actual: String,
+    },
+}
+
+impl ImageError {
+    /// Reports whether a registry answered 404, such as for a missing source tag.
+    pub fn is_not_found(&self) -> bool {
+        match self {
+            ImageError::Acr(error) => error.is_not_found(),
+            ImageError::Transfer(error) => error.is_not_found(),
+            ImageError::DigestMismatch { .. } => false,
+        }
+    }
+}
+
+/// Result of one image with its source, target and route.
 #[derive(Debug)]
 pub struct ImageReport {
     /// Source image in Harbor.
     pub source: String,
     /// Target image in ACR.
     pub target: String,
-    /// What happened.
+    /// The route the image took and why.
+    pub route: RouteDecision,
+    /// The outcome.
     pub status: ImageStatus,
 }
 
@@ -250,7 +388,8 @@ impl ImportImagesReport {
     }
 }
 
-/// Lists the steps of an import: one digest check and one conditional import per image.
+/// Lists the steps of an import: per image, one digest check and one conditional import or
+/// copy, whose detail gives the route and its reason.
 pub fn plan(input: &ImportImagesInput) -> WorkflowPlan {
     let source_host = input.source_registry.as_str().trim_end_matches('/');
     let credentials = match input.credentials.as_ref().and_then(|c| c.username.as_ref()) {
@@ -260,16 +399,21 @@ pub fn plan(input: &ImportImagesInput) -> WorkflowPlan {
     let mut steps = Vec::with_capacity(input.images.len() * 2);
     for image in &input.images {
         let target = format!("{}/{}", input.registry, image.target);
+        let decision = input.route(image);
         steps.push(PlanStep::new(
             "compare_digests",
             target.clone(),
             format!("{source_host}/{}{credentials}", image.source),
         ));
+        let (action, platforms) = match decision.route {
+            Route::ServerSideImport => ("import_image", String::new()),
+            Route::ClientSideCopy => ("copy_image", format!(", platforms {}", image.platforms)),
+        };
         steps.push(PlanStep::new(
-            "import_image",
+            action,
             target,
             format!(
-                "pinned digest of {source_host}/{}, only when the digests differ, {} at a time",
+                "pinned digest of {source_host}/{}{platforms}, only when the digests differ, {} at a time; {decision}",
                 image.source, input.concurrency
             ),
         ));
@@ -280,22 +424,60 @@ pub fn plan(input: &ImportImagesInput) -> WorkflowPlan {
     }
 }
 
-/// Imports every image that is missing or outdated in the target registry.
+/// Imports or copies every image that is missing or outdated in the target registry.
+///
+/// Server-side imports go through ARM. Client-side copies pull from the source with the
+/// Harbor credentials, where a `robot$` name is sent as a Harbor robot account. They push to
+/// the ACR login server with a refresh token from the Azure AD exchange, or to the registry
+/// set by [`ImportImagesInput::with_copy_destination`].
 ///
 /// # Errors
 /// [`WorkflowError::Acr`] when the target registry cannot be read, because no image can
-/// be checked without it. Failures of single images are in the report instead.
+/// be checked without it, and [`WorkflowError::InvalidInput`] when a registry client for
+/// the copies cannot be built. Failures of single images are in the report instead.
 pub async fn apply(
     acr: &AcrManagementClient,
     input: &ImportImagesInput,
 ) -> Result<ImportImagesReport, WorkflowError> {
     let registry = acr.get_registry(&input.registry).await?;
     let target = acr.data_plane_for(&registry)?;
+    let routes: Vec<RouteDecision> = input
+        .images
+        .iter()
+        .map(|image| input.route(image))
+        .collect();
+    let copy = if routes
+        .iter()
+        .any(|decision| decision.route == Route::ClientSideCopy)
+    {
+        Some(ClientCopy::new(input, &target)?)
+    } else {
+        None
+    };
 
-    let results: Vec<(usize, ImageStatus)> = stream::iter(input.images.iter().enumerate())
-        .map(|(index, image)| {
+    let results: Vec<(usize, ImageStatus)> = stream::iter(input.images.iter().zip(&routes).enumerate())
+        .map(|(index, (image, decision))| {
             let target = &target;
-            async move { (index, import_one(acr, target, input, image).await) }
+            let copy = copy.as_ref();
+            async move {
+                let result = match decision.route {
+                    Route::ClientSideCopy => {
+                        let copy = copy.expect("apply builds the copy clients when a route needs them");
+                        copy.copy_one(image).await
+                    }
+                    Route::ServerSideImport => import_one(acr, target, input, image)
+                        .await
+                        .map_err(ImageError::from),
+                };
+                let status = match result {
+                    Ok(status) => status,
+                    Err(cause) => {
+                        tracing::warn!(source = %image.source, target = %image.target, route = %decision.route, error = %cause, "image transfer failed");
+                        ImageStatus::Failed { cause }
+                    }
+                };
+                (index, status)
+            }
         })
         .buffer_unordered(input.concurrency.get())
         .collect()
@@ -308,10 +490,12 @@ pub async fn apply(
     let images = input
         .images
         .iter()
+        .zip(routes)
         .zip(statuses)
-        .map(|(image, status)| ImageReport {
+        .map(|((image, route), status)| ImageReport {
             source: image.source.to_string(),
             target: image.target.to_string(),
+            route,
             status: status.expect("every image has a result"),
         })
         .collect();
@@ -319,21 +503,6 @@ pub async fn apply(
 }
 
 async fn import_one(
-    acr: &AcrManagementClient,
-    target: &DataPlaneClient,
-    input: &ImportImagesInput,
-    image: &ImageMapping,
-) -> ImageStatus {
-    match try_import_one(acr, target, input, image).await {
-        Ok(status) => status,
-        Err(cause) => {
-            tracing::warn!(source = %image.source, target = %image.target, error = %cause, "image import failed");
-            ImageStatus::Failed { cause }
-        }
-    }
-}
-
-async fn try_import_one(
     acr: &AcrManagementClient,
     target: &DataPlaneClient,
     input: &ImportImagesInput,
@@ -365,15 +534,21 @@ async fn try_import_one(
     // comparison cannot put another manifest under the target tag. `force` overwrites a
     // target tag that points at an older digest.
     let mut request = ImportImage::builder(format!("{}@{digest}", image.source.repository))
-        .registry_uri(input.source_registry.as_str())
         .target_tag(image.target.to_string())
         .force(true)
         .pin_digest(true);
-    if let Some(credentials) = &input.credentials {
-        request = request.credentials(
-            credentials.username.clone().unwrap_or_default(),
-            credentials.password.clone(),
-        );
+    match &input.source_acr {
+        // ACR reads an ACR source with the caller's identity, so no credentials are sent.
+        Some(resource_id) => request = request.resource_id(resource_id.as_str()),
+        None => {
+            request = request.registry_uri(input.source_registry.as_str());
+            if let Some(credentials) = &input.credentials {
+                request = request.credentials(
+                    credentials.username.clone().unwrap_or_default(),
+                    credentials.password.clone(),
+                );
+            }
+        }
     }
     let result = acr.import_image(&input.registry, &request.build()?).await?;
     tracing::info!(source = %result.source_image, target = %image.target, "imported image");

@@ -6,6 +6,8 @@
 pub mod fake_acr;
 pub mod fake_harbor;
 pub mod fake_source;
+pub mod fault_proxy;
+pub mod registries;
 
 use std::sync::Arc;
 use std::time::Duration;
