@@ -255,7 +255,7 @@ fn apply(cli: &Cli, file: &File) -> Result<(), Box<dyn Error>> {
 fn step<T>(
     kind: &str,
     name: &str,
-    result: Result<harbor_client::tasks::Outcome<T>, harbor_client::tasks::TaskError>,
+    result: Result<harbor_client::tasks::Outcome<T>, harbor_client::Error>,
 ) -> Result<T, Box<dyn Error>> {
     match result {
         Ok(outcome) => {

@@ -234,7 +234,7 @@ fn apply(cli: &Cli) -> Result<(), Box<dyn Error>> {
 fn report(
     kind: &str,
     name: &str,
-    result: Result<&'static str, harbor_client::tasks::TaskError>,
+    result: Result<&'static str, harbor_client::Error>,
 ) -> Result<(), Box<dyn Error>> {
     match result {
         Ok(verb) => {

@@ -8,7 +8,7 @@ use harbor_azure::workflows::WorkflowError;
 use harbor_azure::workflows::multi_cloud_fanout::{
     self, FanoutTarget, MultiCloudFanoutInput, TargetStatus,
 };
-use harbor_client::tasks::{Provider, TaskError, WaitOptions};
+use harbor_client::tasks::{Provider, WaitOptions};
 use secrecy::SecretString;
 use support::fake_harbor::FakeHarbor;
 
@@ -108,7 +108,7 @@ async fn unreachable_target_does_not_stop_others() {
     match &report.targets[2].status {
         TargetStatus::Failed {
             step,
-            cause: TaskError::Api(_),
+            cause: harbor_client::Error::Status(_),
         } => assert_eq!(*step, "ensure_registry"),
         other => panic!("expected a failed ping, got {other:?}"),
     }

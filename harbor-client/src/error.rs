@@ -1,8 +1,11 @@
 //! The error type of this crate.
 
 use std::fmt;
+use std::time::Duration;
 
 use http::{Method, StatusCode};
+
+use crate::tasks::replication::FailedTask;
 
 /// Maximum number of characters kept from one Harbor error message.
 pub(crate) const MAX_MESSAGE_CHARS: usize = 300;
@@ -10,9 +13,10 @@ pub(crate) const MAX_MESSAGE_CHARS: usize = 300;
 /// Maximum number of Harbor error entries kept from one response.
 pub(crate) const MAX_HARBOR_ERRORS: usize = 10;
 
-/// Errors returned by the Harbor client.
+/// Errors returned by the Harbor client and by its [`tasks`](crate::tasks).
 ///
-/// Messages name the operation, method and path template that failed, and never contain
+/// Messages of request errors name the operation, method and path template that failed.
+/// Messages of task errors name the resource and the value that failed. No message contains
 /// credentials, header dumps or whole response bodies.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -110,6 +114,120 @@ pub enum Error {
         /// Location of the decoding failure, without any value from the body.
         source: Box<DecodeError>,
     },
+
+    /// A field of a task's desired state was rejected before any request was sent.
+    ///
+    /// The desired-state types of [`tasks`](crate::tasks) return it from their constructors and
+    /// setters. It differs from [`Error::InvalidArgument`] in that its rule may be built at run
+    /// time, for example to name the allowed values.
+    #[error("invalid {field} {value:?}: {rule}")]
+    Invalid {
+        /// Name of the field, for example `project name`.
+        field: &'static str,
+        /// The rejected value. Never a secret: secret fields report `[REDACTED]`.
+        value: String,
+        /// The rule the value breaks, and the fix where there is one.
+        rule: String,
+    },
+
+    /// A resource that a task's desired state refers to does not exist, or Harbor's response
+    /// lacks an id the task needs.
+    ///
+    /// [`Error::is_not_found`] returns true for it, as for an HTTP 404 in [`Error::Status`],
+    /// so a caller asking whether something is missing needs one check for both.
+    #[error("{kind} {name:?} not found")]
+    NotFound {
+        /// Kind of resource, for example `user`.
+        kind: &'static str,
+        /// Name or id that was looked up.
+        name: String,
+    },
+
+    /// The existing resource differs in a field that Harbor cannot change after creation.
+    #[error(
+        "{kind} {name:?} exists with a different {field}, which Harbor cannot change after \
+         creation: {reason}. Delete and recreate it, or change the desired state"
+    )]
+    CannotUpdate {
+        /// Kind of resource.
+        kind: &'static str,
+        /// Name of the resource.
+        name: String,
+        /// The field that differs.
+        field: &'static str,
+        /// Actual and desired values.
+        reason: String,
+    },
+
+    /// Harbor rejected the request with `412 Precondition Failed`, for example deleting a
+    /// replication policy that still has running executions.
+    ///
+    /// [`Error::status`], [`Error::request_id`] and [`Error::harbor_errors`] return those of
+    /// the wrapped response error.
+    #[error("{what} failed because a precondition does not hold: {hint}")]
+    Precondition {
+        /// The attempted operation.
+        what: String,
+        /// The suggested next step.
+        hint: &'static str,
+        /// The response error.
+        #[source]
+        source: Box<Error>,
+    },
+
+    /// A wait reached its deadline before the work finished.
+    #[error(
+        "timed out after {waited:?} waiting for {what}; last state {last_state}{}",
+        pending_suffix(pending_executions)
+    )]
+    Timeout {
+        /// The awaited work.
+        what: String,
+        /// Time spent waiting, sleeps included.
+        waited: Duration,
+        /// Last observed state.
+        last_state: String,
+        /// Ids of executions that had not finished, for replication waits.
+        pending_executions: Vec<i64>,
+    },
+
+    /// A replication execution ended in `Failed` or `Stopped`.
+    #[error(
+        "replication execution {execution_id} ended {status}: {failed} of {total} tasks failed{}",
+        failed_tasks_suffix(failed_tasks)
+    )]
+    ReplicationFailed {
+        /// The execution id.
+        execution_id: i64,
+        /// The terminal status.
+        status: String,
+        /// Number of failed tasks reported by Harbor.
+        failed: i64,
+        /// Number of tasks in the execution.
+        total: i64,
+        /// Failed tasks with the tail of their logs.
+        failed_tasks: Vec<FailedTask>,
+    },
+
+    /// A scan ended with `Error` or `Stopped`.
+    #[error("scan of {artifact} ended with status {status}")]
+    ScanFailed {
+        /// The artifact, as `project/repository@reference`.
+        artifact: String,
+        /// The terminal scan status.
+        status: String,
+    },
+
+    /// A garbage-collection run ended with `Error` or `Stopped`.
+    #[error("garbage collection {gc_id} ended with status {status}")]
+    GcFailed {
+        /// The run id.
+        gc_id: i64,
+        /// The terminal status.
+        status: String,
+        /// The last lines of the run's log.
+        log_tail: Vec<String>,
+    },
 }
 
 /// Location and kind of a response body's decoding failure: the JSON path, line and column.
@@ -179,7 +297,22 @@ impl std::fmt::Display for DecodeError {
 impl std::error::Error for DecodeError {}
 
 impl Error {
+    /// Builds an [`Error::Invalid`] for a desired-state field.
+    pub(crate) fn invalid(
+        field: &'static str,
+        value: impl Into<String>,
+        rule: impl Into<String>,
+    ) -> Self {
+        Self::Invalid {
+            field,
+            value: value.into(),
+            rule: rule.into(),
+        }
+    }
+
     /// Returns the HTTP status of a response that was not a success.
+    ///
+    /// For [`Error::Precondition`] it is the status of the wrapped response error.
     pub fn status(&self) -> Option<StatusCode> {
         self.api_error().map(|error| error.status)
     }
@@ -191,6 +324,7 @@ impl Error {
             Self::Transport { request_id, .. } | Self::Decode { request_id, .. } => {
                 Some(request_id)
             }
+            Self::Precondition { source, .. } => source.request_id(),
             _ => None,
         }
     }
@@ -205,9 +339,10 @@ impl Error {
         self.api_error().map_or(&[], |error| &error.errors)
     }
 
-    /// Reports whether Harbor returned `404 Not Found`.
+    /// Reports whether Harbor returned `404 Not Found`, or a task found no resource it refers to
+    /// ([`Error::NotFound`]).
     pub fn is_not_found(&self) -> bool {
-        self.status() == Some(StatusCode::NOT_FOUND)
+        matches!(self, Self::NotFound { .. }) || self.status() == Some(StatusCode::NOT_FOUND)
     }
 
     /// Reports whether Harbor returned `409 Conflict`, for example because a resource exists.
@@ -230,6 +365,7 @@ impl Error {
     fn api_error(&self) -> Option<&ApiError> {
         match self {
             Self::Status(error) | Self::Csrf(error) => Some(error),
+            Self::Precondition { source, .. } => source.api_error(),
             _ => None,
         }
     }
@@ -240,8 +376,26 @@ impl Error {
             Self::InvalidHeader { operation, .. }
             | Self::Transport { operation, .. }
             | Self::Decode { operation, .. } => Some(operation),
+            Self::Precondition { source, .. } => source.operation(),
             _ => None,
         }
+    }
+}
+
+fn pending_suffix(pending: &[i64]) -> String {
+    if pending.is_empty() {
+        String::new()
+    } else {
+        format!("; executions still running: {pending:?}")
+    }
+}
+
+fn failed_tasks_suffix(tasks: &[FailedTask]) -> String {
+    let ids: Vec<i64> = tasks.iter().map(|task| task.task_id).collect();
+    if ids.is_empty() {
+        String::new()
+    } else {
+        format!(" (failed task ids {ids:?}; their log tails are in `failed_tasks`)")
     }
 }
 
@@ -433,6 +587,105 @@ mod tests {
         assert!(api_error(StatusCode::FORBIDDEN, csrf.clone()).is_csrf_rejection());
         assert!(!api_error(StatusCode::UNAUTHORIZED, csrf).is_csrf_rejection());
         assert!(!api_error(StatusCode::FORBIDDEN, Vec::new()).is_csrf_rejection());
+    }
+
+    #[test]
+    fn missing_referenced_resource_is_not_found() {
+        let error = Error::NotFound {
+            kind: "user",
+            name: "alice".to_owned(),
+        };
+        assert_eq!(error.to_string(), r#"user "alice" not found"#);
+        assert!(error.is_not_found());
+        assert_eq!(error.status(), None);
+        assert_eq!(error.request_id(), None);
+        assert!(!error.is_retryable());
+    }
+
+    #[test]
+    fn precondition_reports_wrapped_response() {
+        let error = Error::Precondition {
+            what: "deleting replication policy 7".to_owned(),
+            hint: "stop its running executions first",
+            source: Box::new(Error::Status(Box::new(api_error(
+                StatusCode::PRECONDITION_FAILED,
+                Vec::new(),
+            )))),
+        };
+        assert_eq!(
+            error.to_string(),
+            "deleting replication policy 7 failed because a precondition does not hold: stop \
+             its running executions first"
+        );
+        assert_eq!(error.status(), Some(StatusCode::PRECONDITION_FAILED));
+        assert_eq!(error.request_id(), Some("req-1"));
+        assert_eq!(error.operation_id(), Some("getProject"));
+        assert!(!error.is_not_found());
+        assert!(!error.is_conflict());
+        assert!(!error.is_retryable());
+    }
+
+    #[test]
+    fn task_failures_have_no_response() {
+        let errors = [
+            Error::invalid("project name", "Team A", "use lower-case letters"),
+            Error::CannotUpdate {
+                kind: "registry",
+                name: "ecr".to_owned(),
+                field: "provider",
+                reason: "aws-ecr, desired azure-acr".to_owned(),
+            },
+            Error::Timeout {
+                what: "replication execution 3".to_owned(),
+                waited: Duration::from_secs(60),
+                last_state: "InProgress".to_owned(),
+                pending_executions: vec![3],
+            },
+            Error::ReplicationFailed {
+                execution_id: 3,
+                status: "Failed".to_owned(),
+                failed: 1,
+                total: 2,
+                failed_tasks: Vec::new(),
+            },
+            Error::ScanFailed {
+                artifact: "library/nginx@1.27".to_owned(),
+                status: "Error".to_owned(),
+            },
+            Error::GcFailed {
+                gc_id: 5,
+                status: "Stopped".to_owned(),
+                log_tail: Vec::new(),
+            },
+        ];
+        for error in &errors {
+            assert_eq!(error.status(), None, "{error}");
+            assert_eq!(error.request_id(), None, "{error}");
+            assert!(!error.is_not_found(), "{error}");
+            assert!(!error.is_conflict(), "{error}");
+            assert!(!error.is_retryable(), "{error}");
+        }
+    }
+
+    #[test]
+    fn timeout_lists_pending_executions() {
+        let error = Error::Timeout {
+            what: "replication policy 7 to stop".to_owned(),
+            waited: Duration::from_secs(90),
+            last_state: "InProgress".to_owned(),
+            pending_executions: vec![11, 12],
+        };
+        assert_eq!(
+            error.to_string(),
+            "timed out after 90s waiting for replication policy 7 to stop; last state \
+             InProgress; executions still running: [11, 12]"
+        );
+    }
+
+    #[test]
+    fn error_fits_result_large_err_limit() {
+        // clippy's result_large_err warns above 128 bytes, and every task returns this type.
+        assert!(size_of::<Error>() <= 128, "{} bytes", size_of::<Error>());
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The `[acr]` section: registry, scope map, token, repositories and imports.
 
-use harbor_client::tasks::{RobotLevel, RobotSpec, TaskError};
+use harbor_client::tasks::{RobotLevel, RobotSpec};
 use serde::Deserialize;
 
 use super::rules;
@@ -108,7 +108,7 @@ impl AcrImport {
         v.check("acr.import.robot", &self.robot, |robot| {
             let level = RobotLevel::Project(self.project.clone());
             match RobotSpec::new(robot, level) {
-                Err(TaskError::Invalid {
+                Err(harbor_client::Error::Invalid {
                     field: "robot name",
                     rule,
                     ..

@@ -41,7 +41,7 @@ pub enum PlanError {
 
     /// A Harbor robot, endpoint or replication setting is invalid.
     #[error("invalid Harbor setting")]
-    Harbor(#[source] harbor_client::tasks::TaskError),
+    Harbor(#[source] harbor_client::Error),
 
     /// A secret could not be read.
     #[error("failed to read the secret of `{key}`")]

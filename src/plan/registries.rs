@@ -8,7 +8,6 @@ use acr_client::{
 use harbor_client::tasks::replication::{Destination, Direction, Filter, Trigger};
 use harbor_client::tasks::{
     Provider, RegistrySpec, ReplicationPolicySpec, RobotLevel, RobotPermissionSpec, RobotSpec,
-    TaskError,
 };
 use secrecy::SecretString;
 
@@ -68,8 +67,8 @@ impl RobotPlan {
     ///
     /// # Errors
     ///
-    /// [`TaskError`] when the robot or project name is invalid.
-    pub fn spec(&self) -> Result<RobotSpec, TaskError> {
+    /// [`harbor_client::Error::Invalid`] when the robot or project name is invalid.
+    pub fn spec(&self) -> Result<RobotSpec, harbor_client::Error> {
         Ok(
             RobotSpec::new(&self.name, RobotLevel::Project(self.project.clone()))?
                 .description("Pulls images for ACR importImage")
@@ -98,8 +97,8 @@ impl EndpointPlan {
     ///
     /// # Errors
     ///
-    /// [`TaskError`] when the name, URL or credential is invalid.
-    pub fn spec(&self, password: SecretString) -> Result<RegistrySpec, TaskError> {
+    /// [`harbor_client::Error::Invalid`] when the name, URL or credential is invalid.
+    pub fn spec(&self, password: SecretString) -> Result<RegistrySpec, harbor_client::Error> {
         Ok(
             RegistrySpec::new(&self.name, Provider::AzureAcr, &self.url)?
                 .description("ACR push target; the credential is an ACR token")
@@ -128,8 +127,11 @@ impl ReplicationPlan {
     ///
     /// # Errors
     ///
-    /// [`TaskError`] when a field is invalid.
-    pub fn spec(&self, destination_registry_id: i64) -> Result<ReplicationPolicySpec, TaskError> {
+    /// [`harbor_client::Error::Invalid`] when a field is invalid.
+    pub fn spec(
+        &self,
+        destination_registry_id: i64,
+    ) -> Result<ReplicationPolicySpec, harbor_client::Error> {
         ReplicationPolicySpec::new(
             &self.name,
             Direction::Push {

@@ -23,7 +23,7 @@ pub enum WorkflowError {
 
     /// A Harbor setting is invalid, or a Harbor request failed.
     #[error("Harbor request failed")]
-    Harbor(#[source] Box<harbor_client::tasks::TaskError>),
+    Harbor(#[source] Box<harbor_client::Error>),
 }
 
 impl From<acr_client::Error> for WorkflowError {
@@ -32,8 +32,8 @@ impl From<acr_client::Error> for WorkflowError {
     }
 }
 
-impl From<harbor_client::tasks::TaskError> for WorkflowError {
-    fn from(error: harbor_client::tasks::TaskError) -> Self {
+impl From<harbor_client::Error> for WorkflowError {
+    fn from(error: harbor_client::Error) -> Self {
         Self::Harbor(Box::new(error))
     }
 }

@@ -10,8 +10,8 @@ use harbor_client::tasks::replication::{
     Destination, Direction, Filter, start_replication, wait_for_replication,
 };
 use harbor_client::tasks::{
-    Outcome, Provider, RegistrySpec, ReplicationPolicySpec, TaskError, WaitOptions,
-    ensure_registry, ensure_replication_policy,
+    Outcome, Provider, RegistrySpec, ReplicationPolicySpec, WaitOptions, ensure_registry,
+    ensure_replication_policy,
 };
 use secrecy::SecretString;
 
@@ -84,7 +84,11 @@ impl FanoutTarget {
         format!("{POLICY_PREFIX}{}", self.name)
     }
 
-    fn policy(&self, registry_id: i64, filter: &str) -> Result<ReplicationPolicySpec, TaskError> {
+    fn policy(
+        &self,
+        registry_id: i64,
+        filter: &str,
+    ) -> Result<ReplicationPolicySpec, harbor_client::Error> {
         let mut policy = ReplicationPolicySpec::new(
             self.policy_name(),
             Direction::Push {
@@ -223,7 +227,7 @@ pub enum TargetStatus {
         /// The step that failed, as named in the plan.
         step: &'static str,
         /// The failure.
-        cause: TaskError,
+        cause: harbor_client::Error,
     },
 }
 
@@ -277,7 +281,7 @@ async fn replicate_one(
     harbor: &Client,
     input: &MultiCloudFanoutInput,
     target: &FanoutTarget,
-) -> Result<TargetStatus, (&'static str, TaskError)> {
+) -> Result<TargetStatus, (&'static str, harbor_client::Error)> {
     let endpoint = ensure_registry(harbor, &target.endpoint)
         .await
         .map_err(|error| ("ensure_registry", error))?;
@@ -285,7 +289,7 @@ async fn replicate_one(
     let registry_id = endpoint.resource().id.ok_or_else(|| {
         (
             "ensure_registry",
-            TaskError::NotFound {
+            harbor_client::Error::NotFound {
                 kind: "id of registry",
                 name: target.name.clone(),
             },
@@ -302,7 +306,7 @@ async fn replicate_one(
     let policy_id = policy.resource().id.ok_or_else(|| {
         (
             "ensure_replication_policy",
-            TaskError::NotFound {
+            harbor_client::Error::NotFound {
                 kind: "id of replication policy",
                 name: target.policy_name(),
             },

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::tasks::TaskError;
+use crate::Error;
 
 /// A cron expression in Harbor's format: `second minute hour day-of-month month day-of-week`.
 ///
@@ -40,20 +40,20 @@ impl Cron {
     ///
     /// # Errors
     ///
-    /// [`TaskError::Invalid`] when the expression does not have 6 fields, when the seconds field
+    /// [`Error::Invalid`] when the expression does not have 6 fields, when the seconds field
     /// is not `0`, when the minutes field is `*`, or when a field has a value outside its range.
     /// For a 5-field Unix expression the message suggests the 6-field form with `0` seconds.
-    pub fn parse(expression: &str) -> Result<Self, TaskError> {
+    pub fn parse(expression: &str) -> Result<Self, Error> {
         let fields: Vec<&str> = expression.split_whitespace().collect();
         if fields.is_empty() {
-            return Err(TaskError::invalid(
+            return Err(Error::invalid(
                 "cron",
                 expression,
                 "the cron expression is empty",
             ));
         }
         if fields.len() == 5 {
-            return Err(TaskError::invalid(
+            return Err(Error::invalid(
                 "cron",
                 expression,
                 format!(
@@ -63,7 +63,7 @@ impl Cron {
             ));
         }
         if fields.len() != 6 {
-            return Err(TaskError::invalid(
+            return Err(Error::invalid(
                 "cron",
                 expression,
                 format!(
@@ -74,14 +74,14 @@ impl Cron {
             ));
         }
         if fields[0] != "0" {
-            return Err(TaskError::invalid(
+            return Err(Error::invalid(
                 "cron",
                 expression,
                 "the seconds field must be 0 (Harbor 2.9 and later reject other values)",
             ));
         }
         if fields[1] == "*" {
-            return Err(TaskError::invalid(
+            return Err(Error::invalid(
                 "cron",
                 expression,
                 "the minutes field must not be * because that starts a run every minute; use a \
@@ -107,7 +107,7 @@ impl fmt::Display for Cron {
 }
 
 impl std::str::FromStr for Cron {
-    type Err = TaskError;
+    type Err = Error;
 
     fn from_str(expression: &str) -> Result<Self, Self::Err> {
         Self::parse(expression)
@@ -123,9 +123,9 @@ fn check_field(
     min: u32,
     max: u32,
     names: &[&str],
-) -> Result<(), TaskError> {
+) -> Result<(), Error> {
     let invalid = |detail: String| {
-        TaskError::invalid(
+        Error::invalid(
             "cron",
             expression,
             format!("the {name} field {field:?} {detail}"),

@@ -5,10 +5,11 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use crate::Client;
+use crate::Error;
 use crate::generated::models::{GCHistory, Schedule};
 use crate::tasks::schedule::read_schedule;
 use crate::tasks::wait::Poller;
-use crate::tasks::{JobSchedule, Outcome, TaskError, WaitOptions};
+use crate::tasks::{JobSchedule, Outcome, WaitOptions};
 
 /// Desired garbage-collection schedule and parameters.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,10 +39,10 @@ impl GcScheduleSpec {
     ///
     /// # Errors
     ///
-    /// [`TaskError::Invalid`] outside 1 to 5.
-    pub fn workers(mut self, workers: u8) -> Result<Self, TaskError> {
+    /// [`Error::Invalid`] outside 1 to 5.
+    pub fn workers(mut self, workers: u8) -> Result<Self, Error> {
         if !(1..=5).contains(&workers) {
-            return Err(TaskError::invalid(
+            return Err(Error::invalid(
                 "GC workers",
                 workers.to_string(),
                 "Harbor runs 1 to 5 GC workers",
@@ -71,11 +72,11 @@ impl GcScheduleSpec {
 ///
 /// # Errors
 ///
-/// [`TaskError::Api`] when a request fails.
+/// The request's [`Error`] when a request fails.
 pub async fn ensure_gc_schedule(
     client: &Client,
     spec: &GcScheduleSpec,
-) -> Result<Outcome<GCHistory>, TaskError> {
+) -> Result<Outcome<GCHistory>, Error> {
     let actual: Option<GCHistory> =
         read_schedule(client, client.get_gc_schedule().build()?).await?;
     let exists = actual
@@ -106,7 +107,7 @@ pub async fn ensure_gc_schedule(
     Ok(Outcome::Created(reread(client).await?))
 }
 
-async fn reread(client: &Client) -> Result<GCHistory, TaskError> {
+async fn reread(client: &Client) -> Result<GCHistory, Error> {
     let schedule = read_schedule(client, client.get_gc_schedule().build()?).await?;
     Ok(schedule.unwrap_or_default())
 }
@@ -115,13 +116,13 @@ async fn reread(client: &Client) -> Result<GCHistory, TaskError> {
 ///
 /// # Errors
 ///
-/// [`TaskError::GcFailed`] with the log tail when the run ends with `Error` or `Stopped`,
-/// [`TaskError::Timeout`] when the deadline passes, and [`TaskError::Api`] when a request fails.
+/// [`Error::GcFailed`] with the log tail when the run ends with `Error` or `Stopped`,
+/// [`Error::Timeout`] when the deadline passes, and the request's [`Error`] when a request fails.
 pub async fn wait_for_gc(
     client: &Client,
     gc_id: i64,
     options: WaitOptions,
-) -> Result<GCHistory, TaskError> {
+) -> Result<GCHistory, Error> {
     let mut poller = Poller::new(client, options);
     loop {
         let run = client.get_gc(gc_id).send().await?;
@@ -135,7 +136,7 @@ pub async fn wait_for_gc(
             "success" | "succeed" => return Ok(run),
             "error" | "failed" | "stopped" => {
                 let log = client.get_gc_log(gc_id).send().await.unwrap_or_default();
-                return Err(TaskError::GcFailed {
+                return Err(Error::GcFailed {
                     gc_id,
                     status,
                     log_tail: crate::tasks::wait::tail(&log, crate::tasks::wait::LOG_TAIL_LINES),
@@ -144,7 +145,7 @@ pub async fn wait_for_gc(
             _ => {}
         }
         if !poller.pause().await {
-            return Err(TaskError::Timeout {
+            return Err(Error::Timeout {
                 what: format!("garbage collection {gc_id}"),
                 waited: poller.elapsed(),
                 last_state: status,

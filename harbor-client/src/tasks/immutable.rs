@@ -2,9 +2,10 @@
 
 use std::collections::BTreeMap;
 
+use crate::Error;
 use crate::generated::models::{ImmutableRule, ImmutableSelector};
 use crate::tasks::selector::{SelectorKey, selectors_key};
-use crate::tasks::{Outcome, Selector, TaskError};
+use crate::tasks::{Outcome, Selector};
 use crate::{Client, ProjectRef};
 
 /// Desired immutable tag rule of a project: the tags selected by `tags` in the repositories
@@ -66,11 +67,11 @@ impl ImmutableRuleSpec {
 ///
 /// # Errors
 ///
-/// [`TaskError::Api`] when a request fails.
+/// The request's [`Error`] when a request fails.
 pub async fn ensure_immutable_rule(
     client: &Client,
     spec: &ImmutableRuleSpec,
-) -> Result<Outcome<ImmutableRule>, TaskError> {
+) -> Result<Outcome<ImmutableRule>, Error> {
     let desired = spec.to_model();
     let Some(actual) = find_rule(client, spec, &desired).await? else {
         client
@@ -79,7 +80,7 @@ pub async fn ensure_immutable_rule(
             .await?;
         let rule = find_rule(client, spec, &desired)
             .await?
-            .ok_or_else(|| TaskError::NotFound {
+            .ok_or_else(|| Error::NotFound {
                 kind: "immutable rule for tags",
                 name: spec.tags.pattern().to_owned(),
             })?;
@@ -88,7 +89,7 @@ pub async fn ensure_immutable_rule(
     if actual.disabled.unwrap_or(false) == spec.disabled {
         return Ok(Outcome::Unchanged(actual));
     }
-    let id = actual.id.ok_or_else(|| TaskError::NotFound {
+    let id = actual.id.ok_or_else(|| Error::NotFound {
         kind: "id of immutable rule for tags",
         name: spec.tags.pattern().to_owned(),
     })?;
@@ -102,7 +103,7 @@ pub async fn ensure_immutable_rule(
         .await?;
     let rule = find_rule(client, spec, &desired)
         .await?
-        .ok_or_else(|| TaskError::NotFound {
+        .ok_or_else(|| Error::NotFound {
             kind: "immutable rule for tags",
             name: spec.tags.pattern().to_owned(),
         })?;
@@ -113,7 +114,7 @@ async fn find_rule(
     client: &Client,
     spec: &ImmutableRuleSpec,
     desired: &ImmutableRule,
-) -> Result<Option<ImmutableRule>, TaskError> {
+) -> Result<Option<ImmutableRule>, Error> {
     use futures_util::TryStreamExt;
 
     let wanted = rule_key(desired);

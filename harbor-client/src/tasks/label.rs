@@ -1,8 +1,9 @@
 //! Labels, global or of one project.
 
 use crate::Client;
+use crate::Error;
 use crate::generated::models::Label;
-use crate::tasks::{Outcome, TaskError, validate};
+use crate::tasks::{Outcome, validate};
 
 /// The scope of a label: the projects where it can be used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -27,8 +28,8 @@ impl LabelSpec {
     ///
     /// # Errors
     ///
-    /// [`TaskError::Invalid`] for an empty, padded or over-long name (128 characters at most).
-    pub fn new(name: impl Into<String>, scope: LabelScope) -> Result<Self, TaskError> {
+    /// [`Error::Invalid`] for an empty, padded or over-long name (128 characters at most).
+    pub fn new(name: impl Into<String>, scope: LabelScope) -> Result<Self, Error> {
         let name = name.into();
         validate::plain_name("label name", &name, 128)?;
         Ok(Self {
@@ -43,14 +44,14 @@ impl LabelSpec {
     ///
     /// # Errors
     ///
-    /// [`TaskError::Invalid`] for any other form.
-    pub fn color(mut self, color: impl Into<String>) -> Result<Self, TaskError> {
+    /// [`Error::Invalid`] for any other form.
+    pub fn color(mut self, color: impl Into<String>) -> Result<Self, Error> {
         let color = color.into();
         let valid = color.len() == 7
             && color.starts_with('#')
             && color[1..].bytes().all(|byte| byte.is_ascii_hexdigit());
         if !valid {
-            return Err(TaskError::invalid(
+            return Err(Error::invalid(
                 "label color",
                 color,
                 "a color has the form #RRGGBB",
@@ -85,8 +86,8 @@ impl LabelSpec {
 ///
 /// # Errors
 ///
-/// [`TaskError::Api`] when a request fails.
-pub async fn ensure_label(client: &Client, spec: &LabelSpec) -> Result<Outcome<Label>, TaskError> {
+/// The request's [`Error`] when a request fails.
+pub async fn ensure_label(client: &Client, spec: &LabelSpec) -> Result<Outcome<Label>, Error> {
     let Some(actual) = find_label(client, spec).await? else {
         let request = Label {
             name: Some(spec.name.clone()),
@@ -101,7 +102,7 @@ pub async fn ensure_label(client: &Client, spec: &LabelSpec) -> Result<Outcome<L
             Some(id) => client.get_label_by_id(id).send().await?,
             None => find_label(client, spec)
                 .await?
-                .ok_or_else(|| TaskError::NotFound {
+                .ok_or_else(|| Error::NotFound {
                     kind: "label",
                     name: spec.name.clone(),
                 })?,
@@ -119,7 +120,7 @@ pub async fn ensure_label(client: &Client, spec: &LabelSpec) -> Result<Outcome<L
     if !color_differs && !description_differs {
         return Ok(Outcome::Unchanged(actual));
     }
-    let id = actual.id.ok_or_else(|| TaskError::NotFound {
+    let id = actual.id.ok_or_else(|| Error::NotFound {
         kind: "id of label",
         name: spec.name.clone(),
     })?;
@@ -132,7 +133,7 @@ pub async fn ensure_label(client: &Client, spec: &LabelSpec) -> Result<Outcome<L
     Ok(Outcome::Updated(client.get_label_by_id(id).send().await?))
 }
 
-async fn find_label(client: &Client, spec: &LabelSpec) -> Result<Option<Label>, TaskError> {
+async fn find_label(client: &Client, spec: &LabelSpec) -> Result<Option<Label>, Error> {
     let mut request = client
         .list_labels()
         .name(spec.name.clone())

@@ -1,9 +1,10 @@
 //! Project members: users and groups with a project role.
 
+use crate::Error;
 use crate::generated::models::{
     ProjectMember, ProjectMemberEntity, RoleRequest, UserEntity, UserGroup,
 };
-use crate::tasks::{Outcome, TaskError, validate};
+use crate::tasks::{Outcome, validate};
 use crate::{Client, ProjectRef};
 
 /// A project role, with Harbor's role id.
@@ -98,12 +99,8 @@ impl MemberSpec {
     ///
     /// # Errors
     ///
-    /// [`TaskError::Invalid`] for an empty or padded member name.
-    pub fn new(
-        project: impl Into<ProjectRef>,
-        member: Member,
-        role: Role,
-    ) -> Result<Self, TaskError> {
+    /// [`Error::Invalid`] for an empty or padded member name.
+    pub fn new(project: impl Into<ProjectRef>, member: Member, role: Role) -> Result<Self, Error> {
         validate::plain_name("member name", member.name(), 255)?;
         Ok(Self {
             project: project.into(),
@@ -119,11 +116,11 @@ impl MemberSpec {
 ///
 /// # Errors
 ///
-/// [`TaskError::Api`] when a request fails, for example with 404 when the user does not exist.
+/// The request's [`Error`] when a request fails, for example with 404 when the user does not exist.
 pub async fn ensure_project_member(
     client: &Client,
     spec: &MemberSpec,
-) -> Result<Outcome<ProjectMemberEntity>, TaskError> {
+) -> Result<Outcome<ProjectMemberEntity>, Error> {
     let Some(actual) = find_member(client, spec).await? else {
         let request = ProjectMember {
             role_id: Some(spec.role.id()),
@@ -158,7 +155,7 @@ pub async fn ensure_project_member(
             }
             None => find_member(client, spec)
                 .await?
-                .ok_or_else(|| TaskError::NotFound {
+                .ok_or_else(|| Error::NotFound {
                     kind: "project member",
                     name: spec.member.name().to_owned(),
                 })?,
@@ -169,7 +166,7 @@ pub async fn ensure_project_member(
     if actual.role_id == Some(spec.role.id()) {
         return Ok(Outcome::Unchanged(actual));
     }
-    let id = actual.id.ok_or_else(|| TaskError::NotFound {
+    let id = actual.id.ok_or_else(|| Error::NotFound {
         kind: "member id of project member",
         name: spec.member.name().to_owned(),
     })?;
@@ -190,7 +187,7 @@ pub async fn ensure_project_member(
 async fn find_member(
     client: &Client,
     spec: &MemberSpec,
-) -> Result<Option<ProjectMemberEntity>, TaskError> {
+) -> Result<Option<ProjectMemberEntity>, Error> {
     use futures_util::TryStreamExt;
 
     let name = spec.member.name();

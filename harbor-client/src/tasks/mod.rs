@@ -4,12 +4,13 @@
 //! and then creates it, updates it, or leaves it alone, returning an [`Outcome`]. None of them
 //! deletes anything. Desired-state types validate their input when they are built, before any
 //! request is sent. The `wait_for_*` calls poll with backoff until a deadline, sleeping with
-//! the client's [`Sleeper`](crate::Sleeper).
+//! the client's [`Sleeper`](crate::Sleeper). Tasks return the crate's [`Error`](crate::Error),
+//! whose task variants, such as [`Error::Timeout`](crate::Error::Timeout), name what a step found.
 //!
 //! ```no_run
 //! use harbor_client::tasks::{ensure_project, ProjectSpec};
 //!
-//! # async fn run(client: harbor_client::Client) -> Result<(), harbor_client::tasks::TaskError> {
+//! # async fn run(client: harbor_client::Client) -> Result<(), harbor_client::Error> {
 //! let spec = ProjectSpec::new("team-a")?.public(false).storage_limit(10 << 30)?;
 //! let outcome = ensure_project(&client, &spec).await?;
 //! println!("project team-a {}", outcome.verb());
@@ -18,7 +19,6 @@
 //! ```
 
 mod cron;
-mod error;
 mod gate;
 mod gc;
 mod immutable;
@@ -42,7 +42,6 @@ mod validate;
 mod wait;
 
 pub use cron::Cron;
-pub use error::TaskError;
 pub use gate::{GateResult, GateRow, SeverityGate};
 pub use gc::{GcScheduleSpec, ensure_gc_schedule, wait_for_gc};
 pub use immutable::{ImmutableRuleSpec, ensure_immutable_rule};

@@ -1,7 +1,8 @@
 //! Projects: public or private, storage quota, proxy cache.
 
+use crate::Error;
 use crate::generated::models::{Project, ProjectMetadata, ProjectReq, QuotaUpdateReq};
-use crate::tasks::{Outcome, TaskError, validate};
+use crate::tasks::{Outcome, validate};
 use crate::{Client, ProjectRef};
 
 /// Desired state of a project.
@@ -21,8 +22,8 @@ impl ProjectSpec {
     ///
     /// # Errors
     ///
-    /// [`TaskError::Invalid`] when `name` breaks Harbor's project name rules.
-    pub fn new(name: impl Into<String>) -> Result<Self, TaskError> {
+    /// [`Error::Invalid`] when `name` breaks Harbor's project name rules.
+    pub fn new(name: impl Into<String>) -> Result<Self, Error> {
         let name = name.into();
         validate::project_name(&name)?;
         Ok(Self {
@@ -45,10 +46,10 @@ impl ProjectSpec {
     ///
     /// # Errors
     ///
-    /// [`TaskError::Invalid`] for 0 or a value below -1.
-    pub fn storage_limit(mut self, bytes: i64) -> Result<Self, TaskError> {
+    /// [`Error::Invalid`] for 0 or a value below -1.
+    pub fn storage_limit(mut self, bytes: i64) -> Result<Self, Error> {
         if bytes == 0 || bytes < -1 {
-            return Err(TaskError::invalid(
+            return Err(Error::invalid(
                 "storage limit",
                 bytes.to_string(),
                 "the storage limit is a positive number of bytes, or -1 for unlimited",
@@ -91,12 +92,12 @@ impl ProjectSpec {
 ///
 /// # Errors
 ///
-/// [`TaskError::CannotUpdate`] when the project exists with another proxy-cache registry, and
-/// [`TaskError::Api`] when a request fails.
+/// [`Error::CannotUpdate`] when the project exists with another proxy-cache registry, and
+/// the request's [`Error`] when a request fails.
 pub async fn ensure_project(
     client: &Client,
     spec: &ProjectSpec,
-) -> Result<Outcome<Project>, TaskError> {
+) -> Result<Outcome<Project>, Error> {
     let actual = match client
         .get_project(ProjectRef::name(&spec.name))
         .send()
@@ -106,13 +107,13 @@ pub async fn ensure_project(
         Err(error) if error.is_not_found() => {
             return create(client, spec).await.map(Outcome::Created);
         }
-        Err(error) => return Err(error.into()),
+        Err(error) => return Err(error),
     };
     let id = project_id(&actual, &spec.name)?;
 
     let actual_registry = actual.registry_id.filter(|id| *id > 0);
     if actual_registry != spec.proxy_cache_registry_id {
-        return Err(TaskError::CannotUpdate {
+        return Err(Error::CannotUpdate {
             kind: "project",
             name: spec.name.clone(),
             field: "proxy cache registry",
@@ -158,7 +159,7 @@ pub async fn ensure_project(
     Ok(Outcome::Updated(project))
 }
 
-async fn create(client: &Client, spec: &ProjectSpec) -> Result<Project, TaskError> {
+async fn create(client: &Client, spec: &ProjectSpec) -> Result<Project, Error> {
     let request = ProjectReq {
         project_name: Some(spec.name.clone()),
         public: Some(spec.public.unwrap_or(false)),
@@ -174,15 +175,11 @@ async fn create(client: &Client, spec: &ProjectSpec) -> Result<Project, TaskErro
         Some(id) => ProjectRef::id(id),
         None => ProjectRef::name(&spec.name),
     };
-    Ok(client.get_project(reference).send().await?)
+    client.get_project(reference).send().await
 }
 
 /// Sets the project's storage quota to `limit` bytes. Returns whether it changed.
-async fn ensure_storage_limit(
-    client: &Client,
-    project_id: i64,
-    limit: i64,
-) -> Result<bool, TaskError> {
+async fn ensure_storage_limit(client: &Client, project_id: i64, limit: i64) -> Result<bool, Error> {
     let page = client
         .list_quotas()
         .reference("project")
@@ -193,7 +190,7 @@ async fn ensure_storage_limit(
         .items
         .into_iter()
         .next()
-        .ok_or_else(|| TaskError::NotFound {
+        .ok_or_else(|| Error::NotFound {
             kind: "storage quota of project id",
             name: project_id.to_string(),
         })?;
@@ -204,7 +201,7 @@ async fn ensure_storage_limit(
     if current == Some(limit) {
         return Ok(false);
     }
-    let quota_id = quota.id.ok_or_else(|| TaskError::NotFound {
+    let quota_id = quota.id.ok_or_else(|| Error::NotFound {
         kind: "id of the storage quota of project id",
         name: project_id.to_string(),
     })?;
@@ -216,8 +213,8 @@ async fn ensure_storage_limit(
 }
 
 /// Returns the id of a project read from Harbor.
-pub(crate) fn project_id(project: &Project, name: &str) -> Result<i64, TaskError> {
-    project.project_id.ok_or_else(|| TaskError::NotFound {
+pub(crate) fn project_id(project: &Project, name: &str) -> Result<i64, Error> {
+    project.project_id.ok_or_else(|| Error::NotFound {
         kind: "project id of project",
         name: name.to_owned(),
     })

@@ -5,10 +5,11 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use crate::Client;
+use crate::Error;
 use crate::generated::models::{ExecHistory, Schedule};
 use crate::tasks::gc::parse_parameters;
 use crate::tasks::schedule::read_schedule;
-use crate::tasks::{JobSchedule, Outcome, TaskError};
+use crate::tasks::{JobSchedule, Outcome};
 
 /// Desired audit-log purge schedule: keep `retention_hours` of the listed event types.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,14 +25,14 @@ impl PurgeScheduleSpec {
     ///
     /// # Errors
     ///
-    /// [`TaskError::Invalid`] for 0 hours, more than 10 years, or an empty event type list.
+    /// [`Error::Invalid`] for 0 hours, more than 10 years, or an empty event type list.
     pub fn new<S: Into<String>>(
         schedule: JobSchedule,
         retention_hours: u32,
         event_types: impl IntoIterator<Item = S>,
-    ) -> Result<Self, TaskError> {
+    ) -> Result<Self, Error> {
         if retention_hours == 0 || retention_hours > 87_600 {
-            return Err(TaskError::invalid(
+            return Err(Error::invalid(
                 "audit log retention hours",
                 retention_hours.to_string(),
                 "the retention is 1 to 87600 hours (10 years)",
@@ -39,7 +40,7 @@ impl PurgeScheduleSpec {
         }
         let mut event_types: Vec<String> = event_types.into_iter().map(Into::into).collect();
         if event_types.is_empty() || event_types.iter().any(|kind| kind.trim().is_empty()) {
-            return Err(TaskError::invalid(
+            return Err(Error::invalid(
                 "audit log event types",
                 format!("{event_types:?}"),
                 "list at least one event type, such as pull_artifact",
@@ -83,11 +84,11 @@ impl PurgeScheduleSpec {
 ///
 /// # Errors
 ///
-/// [`TaskError::Api`] when a request fails.
+/// The request's [`Error`] when a request fails.
 pub async fn ensure_purge_schedule(
     client: &Client,
     spec: &PurgeScheduleSpec,
-) -> Result<Outcome<ExecHistory>, TaskError> {
+) -> Result<Outcome<ExecHistory>, Error> {
     let actual: Option<ExecHistory> =
         read_schedule(client, client.get_purge_schedule().build()?).await?;
     let exists = actual
@@ -124,7 +125,7 @@ pub async fn ensure_purge_schedule(
     Ok(Outcome::Created(reread(client).await?))
 }
 
-async fn reread(client: &Client) -> Result<ExecHistory, TaskError> {
+async fn reread(client: &Client) -> Result<ExecHistory, Error> {
     let schedule = read_schedule(client, client.get_purge_schedule().build()?).await?;
     Ok(schedule.unwrap_or_default())
 }

@@ -3,9 +3,10 @@
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::Client;
+use crate::Error;
 use crate::generated::Secret;
 use crate::generated::models::{Registry, RegistryCredential, RegistryPing, RegistryUpdate};
-use crate::tasks::{Outcome, TaskError, validate};
+use crate::tasks::{Outcome, validate};
 
 /// A registry provider, with Harbor's adapter type name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -72,19 +73,19 @@ impl RegistrySpec {
     ///
     /// # Errors
     ///
-    /// [`TaskError::Invalid`] for an empty name or a URL that is not `http` or `https`.
-    pub fn new(name: impl Into<String>, provider: Provider, url: &str) -> Result<Self, TaskError> {
+    /// [`Error::Invalid`] for an empty name or a URL that is not `http` or `https`.
+    pub fn new(name: impl Into<String>, provider: Provider, url: &str) -> Result<Self, Error> {
         let name = name.into();
         validate::plain_name("registry name", &name, 255)?;
         let parsed = url::Url::parse(url).map_err(|error| {
-            TaskError::invalid(
+            Error::invalid(
                 "registry URL",
                 url,
                 format!("not a valid URL ({error}); use https://host"),
             )
         })?;
         if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-            return Err(TaskError::invalid(
+            return Err(Error::invalid(
                 "registry URL",
                 url,
                 "the URL needs an http or https scheme and a host",
@@ -111,16 +112,16 @@ impl RegistrySpec {
     ///
     /// # Errors
     ///
-    /// [`TaskError::Invalid`] for an empty access key or secret.
+    /// [`Error::Invalid`] for an empty access key or secret.
     pub fn credential(
         mut self,
         access_key: impl Into<String>,
         access_secret: SecretString,
-    ) -> Result<Self, TaskError> {
+    ) -> Result<Self, Error> {
         let access_key = access_key.into();
         validate::plain_name("registry access key", &access_key, 1024)?;
         if access_secret.expose_secret().is_empty() {
-            return Err(TaskError::invalid(
+            return Err(Error::invalid(
                 "registry access secret",
                 "[REDACTED]",
                 "the secret must not be empty",
@@ -180,13 +181,13 @@ impl RegistrySpec {
 ///
 /// # Errors
 ///
-/// [`TaskError::CannotUpdate`] when an endpoint of that name has another provider, and
-/// [`TaskError::Api`] when the ping or another request fails. Nothing is saved when the ping
+/// [`Error::CannotUpdate`] when an endpoint of that name has another provider, and
+/// the request's [`Error`] when the ping or another request fails. Nothing is saved when the ping
 /// fails.
 pub async fn ensure_registry(
     client: &Client,
     spec: &RegistrySpec,
-) -> Result<Outcome<Registry>, TaskError> {
+) -> Result<Outcome<Registry>, Error> {
     let Some(actual) = find_registry(client, &spec.name).await? else {
         client
             .ping_registry(spec.ping(None, !spec.verifies_remote_cert()))
@@ -208,24 +209,22 @@ pub async fn ensure_registry(
         let created = client.create_registry(request).send().await?;
         let registry = match created.id() {
             Some(id) => client.get_registry(id).send().await?,
-            None => {
-                find_registry(client, &spec.name)
-                    .await?
-                    .ok_or_else(|| TaskError::NotFound {
-                        kind: "registry",
-                        name: spec.name.clone(),
-                    })?
-            }
+            None => find_registry(client, &spec.name)
+                .await?
+                .ok_or_else(|| Error::NotFound {
+                    kind: "registry",
+                    name: spec.name.clone(),
+                })?,
         };
         return Ok(Outcome::Created(registry));
     };
 
-    let id = actual.id.ok_or_else(|| TaskError::NotFound {
+    let id = actual.id.ok_or_else(|| Error::NotFound {
         kind: "id of registry",
         name: spec.name.clone(),
     })?;
     if actual.r#type.as_deref() != Some(spec.provider.as_str()) {
-        return Err(TaskError::CannotUpdate {
+        return Err(Error::CannotUpdate {
             kind: "registry",
             name: spec.name.clone(),
             field: "provider",
@@ -274,7 +273,7 @@ pub async fn ensure_registry(
 }
 
 /// Returns the endpoint named exactly `name`, if any.
-pub async fn find_registry(client: &Client, name: &str) -> Result<Option<Registry>, TaskError> {
+pub async fn find_registry(client: &Client, name: &str) -> Result<Option<Registry>, Error> {
     use futures_util::TryStreamExt;
 
     let mut registries = std::pin::pin!(client.list_registries().name(name).stream());

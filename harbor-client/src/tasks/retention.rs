@@ -4,11 +4,12 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
+use crate::Error;
 use crate::generated::models::{
     RetentionPolicy, RetentionPolicyScope, RetentionRule, RetentionRuleTrigger, RetentionSelector,
 };
 use crate::tasks::selector::{SelectorKey, selectors_key};
-use crate::tasks::{Cron, Outcome, Selector, TaskError, project, validate};
+use crate::tasks::{Cron, Outcome, Selector, project, validate};
 use crate::{Client, ProjectRef};
 
 /// The selection of a retention rule: the artifacts it keeps.
@@ -123,8 +124,8 @@ impl RetentionSpec {
     ///
     /// # Errors
     ///
-    /// [`TaskError::Invalid`] for an invalid project name.
-    pub fn new(project: impl Into<String>) -> Result<Self, TaskError> {
+    /// [`Error::Invalid`] for an invalid project name.
+    pub fn new(project: impl Into<String>) -> Result<Self, Error> {
         let project = project.into();
         validate::project_name(&project)?;
         Ok(Self {
@@ -138,10 +139,10 @@ impl RetentionSpec {
     ///
     /// # Errors
     ///
-    /// [`TaskError::Invalid`] when the policy already has 15 rules.
-    pub fn rule(mut self, rule: RetentionRuleSpec) -> Result<Self, TaskError> {
+    /// [`Error::Invalid`] when the policy already has 15 rules.
+    pub fn rule(mut self, rule: RetentionRuleSpec) -> Result<Self, Error> {
         if self.rules.len() >= 15 {
-            return Err(TaskError::invalid(
+            return Err(Error::invalid(
                 "retention rules",
                 (self.rules.len() + 1).to_string(),
                 "a retention policy has at most 15 rules",
@@ -187,12 +188,12 @@ impl RetentionSpec {
 ///
 /// # Errors
 ///
-/// [`TaskError::NotFound`] when the project does not exist, and [`TaskError::Api`] when a
+/// [`Error::NotFound`] when the project does not exist, and the request's [`Error`] when a
 /// request fails.
 pub async fn ensure_retention_policy(
     client: &Client,
     spec: &RetentionSpec,
-) -> Result<Outcome<RetentionPolicy>, TaskError> {
+) -> Result<Outcome<RetentionPolicy>, Error> {
     let project = match client
         .get_project(ProjectRef::name(&spec.project))
         .send()
@@ -200,12 +201,12 @@ pub async fn ensure_retention_policy(
     {
         Ok(project) => project,
         Err(error) if error.is_not_found() => {
-            return Err(TaskError::NotFound {
+            return Err(Error::NotFound {
                 kind: "project",
                 name: spec.project.clone(),
             });
         }
-        Err(error) => return Err(error.into()),
+        Err(error) => return Err(error),
     };
     let project_id = project::project_id(&project, &spec.project)?;
     let desired = spec.to_model(project_id);
@@ -228,7 +229,7 @@ pub async fn ensure_retention_policy(
                     .metadata
                     .and_then(|metadata| metadata.retention_id)
                     .and_then(|id| id.trim().parse::<i64>().ok())
-                    .ok_or_else(|| TaskError::NotFound {
+                    .ok_or_else(|| Error::NotFound {
                         kind: "retention policy id of project",
                         name: spec.project.clone(),
                     })?

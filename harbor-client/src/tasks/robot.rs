@@ -5,10 +5,11 @@ use std::fmt;
 
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::Error;
 use crate::generated::Secret;
 use crate::generated::models::{Access, Robot, RobotCreate, RobotPermission, RobotSec};
 use crate::query::Query;
-use crate::tasks::{Outcome, TaskError, project};
+use crate::tasks::{Outcome, project};
 use crate::{Client, ProjectRef};
 
 /// Level of a robot account.
@@ -108,9 +109,9 @@ impl RobotSpec {
     ///
     /// # Errors
     ///
-    /// [`TaskError::Invalid`] when `name` is not lower-case letters and digits separated by
+    /// [`Error::Invalid`] when `name` is not lower-case letters and digits separated by
     /// single `.`, `_` or `-`, or when the project name is invalid.
-    pub fn new(name: impl Into<String>, level: RobotLevel) -> Result<Self, TaskError> {
+    pub fn new(name: impl Into<String>, level: RobotLevel) -> Result<Self, Error> {
         let name = name.into();
         check_robot_name(&name)?;
         if let RobotLevel::Project(project) = &level {
@@ -136,10 +137,10 @@ impl RobotSpec {
     ///
     /// # Errors
     ///
-    /// [`TaskError::Invalid`] for 0 or a value below -1.
-    pub fn duration_days(mut self, days: i64) -> Result<Self, TaskError> {
+    /// [`Error::Invalid`] for 0 or a value below -1.
+    pub fn duration_days(mut self, days: i64) -> Result<Self, Error> {
         if days == 0 || days < -1 {
-            return Err(TaskError::invalid(
+            return Err(Error::invalid(
                 "robot duration",
                 days.to_string(),
                 "the duration is a positive number of days, or -1 for no expiry",
@@ -163,9 +164,9 @@ impl RobotSpec {
 
     /// Checks Harbor's permission rules: at least one permission, none with an empty access list,
     /// and exactly one `project` permission on its own project for a project robot.
-    fn check_permissions(&self) -> Result<(), TaskError> {
+    fn check_permissions(&self) -> Result<(), Error> {
         if self.permissions.is_empty() {
-            return Err(TaskError::invalid(
+            return Err(Error::invalid(
                 "robot permissions",
                 &self.name,
                 "a robot needs at least one permission; add one with RobotSpec::permission",
@@ -176,7 +177,7 @@ impl RobotSpec {
             .iter()
             .find(|permission| permission.access.is_empty())
         {
-            return Err(TaskError::invalid(
+            return Err(Error::invalid(
                 "robot permissions",
                 &empty.namespace,
                 "each permission needs at least one (resource, action) pair",
@@ -187,7 +188,7 @@ impl RobotSpec {
                 && self.permissions[0].kind == "project"
                 && &self.permissions[0].namespace == project;
             if !only_own_project {
-                return Err(TaskError::invalid(
+                return Err(Error::invalid(
                     "robot permissions",
                     &self.name,
                     format!(
@@ -262,16 +263,16 @@ pub struct EnsuredRobot {
 ///
 /// # Errors
 ///
-/// [`TaskError::Api`] when a request fails.
+/// The request's [`Error`] when a request fails.
 pub async fn ensure_robot(
     client: &Client,
     spec: &RobotSpec,
-) -> Result<Outcome<EnsuredRobot>, TaskError> {
+) -> Result<Outcome<EnsuredRobot>, Error> {
     spec.check_permissions()?;
     let Some(actual) = find_robot(client, spec).await? else {
         return create(client, spec).await.map(Outcome::Created);
     };
-    let id = actual.id.ok_or_else(|| TaskError::NotFound {
+    let id = actual.id.ok_or_else(|| Error::NotFound {
         kind: "id of robot",
         name: spec.name.clone(),
     })?;
@@ -309,13 +310,13 @@ pub async fn ensure_robot(
 ///
 /// # Errors
 ///
-/// [`TaskError::Invalid`] when a given secret breaks Harbor's password policy, and
-/// [`TaskError::Api`] when the request fails.
+/// [`Error::Invalid`] when a given secret breaks Harbor's password policy, and
+/// the request's [`Error`] when the request fails.
 pub async fn refresh_robot_secret(
     client: &Client,
     robot_id: i64,
     secret: Option<SecretString>,
-) -> Result<RobotSecret, TaskError> {
+) -> Result<RobotSecret, Error> {
     if let Some(secret) = &secret {
         crate::tasks::user::check_password(secret)?;
     }
@@ -328,14 +329,14 @@ pub async fn refresh_robot_secret(
     match (response.secret, secret) {
         (Some(returned), _) if !returned.expose_secret().is_empty() => Ok(returned.into()),
         (_, Some(sent)) => Ok(RobotSecret(sent)),
-        _ => Err(TaskError::NotFound {
+        _ => Err(Error::NotFound {
             kind: "secret in the refresh response of robot id",
             name: robot_id.to_string(),
         }),
     }
 }
 
-async fn create(client: &Client, spec: &RobotSpec) -> Result<EnsuredRobot, TaskError> {
+async fn create(client: &Client, spec: &RobotSpec) -> Result<EnsuredRobot, Error> {
     let request = RobotCreate {
         name: Some(spec.name.clone()),
         description: spec.description.clone(),
@@ -352,7 +353,7 @@ async fn create(client: &Client, spec: &RobotSpec) -> Result<EnsuredRobot, TaskE
         Some(id) => client.get_robot_by_id(id).send().await?,
         None => find_robot(client, spec)
             .await?
-            .ok_or_else(|| TaskError::NotFound {
+            .ok_or_else(|| Error::NotFound {
                 kind: "robot",
                 name: spec.name.clone(),
             })?,
@@ -360,7 +361,7 @@ async fn create(client: &Client, spec: &RobotSpec) -> Result<EnsuredRobot, TaskE
     Ok(EnsuredRobot { robot, secret })
 }
 
-async fn find_robot(client: &Client, spec: &RobotSpec) -> Result<Option<Robot>, TaskError> {
+async fn find_robot(client: &Client, spec: &RobotSpec) -> Result<Option<Robot>, Error> {
     use futures_util::TryStreamExt;
 
     let query = match &spec.level {
@@ -369,12 +370,12 @@ async fn find_robot(client: &Client, spec: &RobotSpec) -> Result<Option<Robot>, 
             let project = match client.get_project(ProjectRef::name(name)).send().await {
                 Ok(project) => project,
                 Err(error) if error.is_not_found() => {
-                    return Err(TaskError::NotFound {
+                    return Err(Error::NotFound {
                         kind: "project",
                         name: name.clone(),
                     });
                 }
-                Err(error) => return Err(error.into()),
+                Err(error) => return Err(error),
             };
             let id = project::project_id(&project, name)?;
             Query::builder()
@@ -445,7 +446,7 @@ fn permission_set(
 
 /// Checks a robot name against Harbor's pattern `^[a-z0-9]+(?:[._-][a-z0-9]+)*$` (the robot
 /// handler of Harbor 2.x).
-fn check_robot_name(name: &str) -> Result<(), TaskError> {
+fn check_robot_name(name: &str) -> Result<(), Error> {
     const RULE: &str = "a robot name is lower-case letters and digits, separated by single '.', \
                         '_' or '-'";
     let mut previous_separator = true;
@@ -455,12 +456,12 @@ fn check_robot_name(name: &str) -> Result<(), TaskError> {
             || byte.is_ascii_digit()
             || (separator && !previous_separator);
         if !valid {
-            return Err(TaskError::invalid("robot name", name, RULE));
+            return Err(Error::invalid("robot name", name, RULE));
         }
         previous_separator = separator;
     }
     if name.is_empty() || previous_separator {
-        return Err(TaskError::invalid("robot name", name, RULE));
+        return Err(Error::invalid("robot name", name, RULE));
     }
     Ok(())
 }

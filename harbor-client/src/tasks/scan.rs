@@ -4,9 +4,10 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::Client;
+use crate::Error;
 use crate::generated::models::{Artifact, NativeReportSummary};
 use crate::tasks::wait::Poller;
-use crate::tasks::{Severity, TaskError, WaitOptions, validate};
+use crate::tasks::{Severity, WaitOptions, validate};
 
 /// MIME type of Harbor's vulnerability report version 1.1, which Trivy writes.
 pub const REPORT_V1_1: &str = "application/vnd.security.vulnerability.report; version=1.1";
@@ -59,12 +60,12 @@ impl ArtifactRef {
     ///
     /// # Errors
     ///
-    /// [`TaskError::Invalid`] for an invalid project name or an empty repository or reference.
+    /// [`Error::Invalid`] for an invalid project name or an empty repository or reference.
     pub fn new(
         project: impl Into<String>,
         repository: impl Into<String>,
         reference: impl Into<String>,
-    ) -> Result<Self, TaskError> {
+    ) -> Result<Self, Error> {
         let project = project.into();
         let repository = repository.into();
         let reference = reference.into();
@@ -130,8 +131,8 @@ impl From<&NativeReportSummary> for ScanSummary {
 ///
 /// # Errors
 ///
-/// [`TaskError::Api`] when the request fails.
-pub async fn scan_artifact(client: &Client, artifact: &ArtifactRef) -> Result<(), TaskError> {
+/// The request's [`Error`] when the request fails.
+pub async fn scan_artifact(client: &Client, artifact: &ArtifactRef) -> Result<(), Error> {
     client
         .scan_artifact(
             artifact.project.clone(),
@@ -150,8 +151,8 @@ pub async fn scan_artifact(client: &Client, artifact: &ArtifactRef) -> Result<()
 ///
 /// # Errors
 ///
-/// [`TaskError::ScanFailed`] when the scan ends with `Error` or `Stopped`, [`TaskError::Timeout`]
-/// when the deadline passes, and [`TaskError::Api`] when a request fails.
+/// [`Error::ScanFailed`] when the scan ends with `Error` or `Stopped`, [`Error::Timeout`]
+/// when the deadline passes, and the request's [`Error`] when a request fails.
 ///
 /// # Example
 ///
@@ -187,7 +188,7 @@ pub async fn wait_for_scan(
     client: &Client,
     artifact: &ArtifactRef,
     options: WaitOptions,
-) -> Result<ScanSummary, TaskError> {
+) -> Result<ScanSummary, Error> {
     let mut poller = Poller::new(client, options);
     loop {
         let current = client
@@ -207,7 +208,7 @@ pub async fn wait_for_scan(
         match (status.as_str(), summary) {
             ("Success", Some(summary)) => return Ok(ScanSummary::from(summary)),
             ("Error" | "Stopped", _) => {
-                return Err(TaskError::ScanFailed {
+                return Err(Error::ScanFailed {
                     artifact: artifact.to_string(),
                     status,
                 });
@@ -215,7 +216,7 @@ pub async fn wait_for_scan(
             _ => {}
         }
         if !poller.pause().await {
-            return Err(TaskError::Timeout {
+            return Err(Error::Timeout {
                 what: format!("the scan of {artifact}"),
                 waited: poller.elapsed(),
                 last_state: if status.is_empty() {
@@ -302,12 +303,12 @@ impl VulnerabilityReports {
     ///
     /// # Errors
     ///
-    /// [`TaskError::Invalid`] when the body is not a JSON object of reports. The body is not
+    /// [`Error::Invalid`] when the body is not a JSON object of reports. The body is not
     /// included in the message.
-    pub fn parse(body: &str) -> Result<Self, TaskError> {
+    pub fn parse(body: &str) -> Result<Self, Error> {
         let reports = serde_json::from_str::<Option<BTreeMap<String, VulnerabilityReport>>>(body)
             .map_err(|error| {
-            TaskError::invalid(
+            Error::invalid(
                 "vulnerability report",
                 format!("{} bytes", body.len()),
                 format!("the body is not a JSON object of reports by MIME type ({error})"),
@@ -328,12 +329,12 @@ impl VulnerabilityReports {
 ///
 /// # Errors
 ///
-/// [`TaskError::Api`] when the request fails and [`TaskError::Invalid`] when the body does not
+/// The request's [`Error`] when the request fails and [`Error::Invalid`] when the body does not
 /// decode.
 pub async fn export_vulnerability_report(
     client: &Client,
     artifact: &ArtifactRef,
-) -> Result<VulnerabilityReports, TaskError> {
+) -> Result<VulnerabilityReports, Error> {
     let body = client
         .get_vulnerabilities_addition(
             artifact.project.clone(),

@@ -1,19 +1,20 @@
 //! The scan-all schedule.
 
 use crate::Client;
+use crate::Error;
 use crate::generated::models::Schedule;
 use crate::tasks::schedule::read_schedule;
-use crate::tasks::{JobSchedule, Outcome, TaskError};
+use crate::tasks::{JobSchedule, Outcome};
 
 /// Creates or updates the schedule on which Harbor scans every artifact.
 ///
 /// # Errors
 ///
-/// [`TaskError::Api`] when a request fails.
+/// The request's [`Error`] when a request fails.
 pub async fn ensure_scan_all_schedule(
     client: &Client,
     schedule: &JobSchedule,
-) -> Result<Outcome<Schedule>, TaskError> {
+) -> Result<Outcome<Schedule>, Error> {
     let actual: Option<Schedule> =
         read_schedule(client, client.get_scan_all_schedule().build()?).await?;
     let request = Schedule {
@@ -38,7 +39,7 @@ pub async fn ensure_scan_all_schedule(
     }
 }
 
-async fn reread(client: &Client) -> Result<Schedule, TaskError> {
+async fn reread(client: &Client) -> Result<Schedule, Error> {
     let schedule = read_schedule(client, client.get_scan_all_schedule().build()?).await?;
     Ok(schedule.unwrap_or_default())
 }

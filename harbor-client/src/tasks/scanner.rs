@@ -3,11 +3,12 @@
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::Client;
+use crate::Error;
 use crate::generated::Secret;
 use crate::generated::models::{
     IsDefault, ScannerRegistration, ScannerRegistrationReq, ScannerRegistrationSettings,
 };
-use crate::tasks::{Outcome, TaskError, validate};
+use crate::tasks::{Outcome, validate};
 
 /// Authentication that Harbor uses toward a scanner adapter. `Debug` redacts the secrets.
 #[derive(Clone)]
@@ -83,15 +84,15 @@ impl ScannerSpec {
     ///
     /// # Errors
     ///
-    /// [`TaskError::Invalid`] for an empty name or a URL without an http or https scheme.
-    pub fn new(name: impl Into<String>, url: &str) -> Result<Self, TaskError> {
+    /// [`Error::Invalid`] for an empty name or a URL without an http or https scheme.
+    pub fn new(name: impl Into<String>, url: &str) -> Result<Self, Error> {
         let name = name.into();
         validate::plain_name("scanner name", &name, 255)?;
         let parsed = url::Url::parse(url).map_err(|error| {
-            TaskError::invalid("scanner URL", url, format!("not a valid URL ({error})"))
+            Error::invalid("scanner URL", url, format!("not a valid URL ({error})"))
         })?;
         if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-            return Err(TaskError::invalid(
+            return Err(Error::invalid(
                 "scanner URL",
                 url,
                 "the URL needs an http or https scheme and a host",
@@ -181,22 +182,21 @@ impl ScannerSpec {
 ///
 /// # Errors
 ///
-/// [`TaskError::Api`] when the ping or another request fails; nothing is saved when the ping
+/// The request's [`Error`] when the ping or another request fails; nothing is saved when the ping
 /// fails.
 pub async fn ensure_scanner(
     client: &Client,
     spec: &ScannerSpec,
-) -> Result<Outcome<ScannerRegistration>, TaskError> {
+) -> Result<Outcome<ScannerRegistration>, Error> {
     let Some(actual) = find_scanner(client, &spec.name).await? else {
         client.ping_scanner(spec.ping()).send().await?;
         client.create_scanner(spec.to_model()).send().await?;
-        let created =
-            find_scanner(client, &spec.name)
-                .await?
-                .ok_or_else(|| TaskError::NotFound {
-                    kind: "scanner",
-                    name: spec.name.clone(),
-                })?;
+        let created = find_scanner(client, &spec.name)
+            .await?
+            .ok_or_else(|| Error::NotFound {
+                kind: "scanner",
+                name: spec.name.clone(),
+            })?;
         let uuid = scanner_uuid(&created, &spec.name)?;
         if spec.default && !created.is_default.unwrap_or(false) {
             set_default(client, &uuid).await?;
@@ -231,7 +231,7 @@ pub async fn ensure_scanner(
     Ok(Outcome::Updated(client.get_scanner(uuid).send().await?))
 }
 
-async fn set_default(client: &Client, uuid: &str) -> Result<(), TaskError> {
+async fn set_default(client: &Client, uuid: &str) -> Result<(), Error> {
     let payload = IsDefault {
         is_default: Some(true),
     };
@@ -239,21 +239,18 @@ async fn set_default(client: &Client, uuid: &str) -> Result<(), TaskError> {
     Ok(())
 }
 
-fn scanner_uuid(scanner: &ScannerRegistration, name: &str) -> Result<String, TaskError> {
+fn scanner_uuid(scanner: &ScannerRegistration, name: &str) -> Result<String, Error> {
     scanner
         .uuid
         .clone()
         .filter(|uuid| !uuid.is_empty())
-        .ok_or_else(|| TaskError::NotFound {
+        .ok_or_else(|| Error::NotFound {
             kind: "uuid of scanner",
             name: name.to_owned(),
         })
 }
 
-async fn find_scanner(
-    client: &Client,
-    name: &str,
-) -> Result<Option<ScannerRegistration>, TaskError> {
+async fn find_scanner(client: &Client, name: &str) -> Result<Option<ScannerRegistration>, Error> {
     use futures_util::TryStreamExt;
 
     let mut scanners = std::pin::pin!(client.list_scanners().stream());

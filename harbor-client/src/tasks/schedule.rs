@@ -2,8 +2,9 @@
 
 use serde::de::DeserializeOwned;
 
+use crate::Error;
 use crate::generated::models::{ScheduleObj, ScheduleObjType};
-use crate::tasks::{Cron, TaskError};
+use crate::tasks::Cron;
 use crate::{Client, Request};
 
 /// When a system job runs.
@@ -84,7 +85,7 @@ impl JobSchedule {
 pub(crate) async fn read_schedule<T: DeserializeOwned>(
     client: &Client,
     request: Request,
-) -> Result<Option<T>, TaskError> {
+) -> Result<Option<T>, Error> {
     let operation = crate::Operation {
         id: request.operation_id,
         method: request.method.clone(),
@@ -93,19 +94,19 @@ pub(crate) async fn read_schedule<T: DeserializeOwned>(
     let body = match client.execute_text(request).await {
         Ok(body) => body,
         Err(error) if error.is_not_found() => return Ok(None),
-        Err(error) => return Err(error.into()),
+        Err(error) => return Err(error),
     };
     let body = body.trim();
     if body.is_empty() || body == "null" {
         return Ok(None);
     }
-    serde_json::from_str(body).map(Some).map_err(|error| {
-        TaskError::Api(crate::Error::Decode {
+    serde_json::from_str(body)
+        .map(Some)
+        .map_err(|error| crate::Error::Decode {
             operation,
             request_id: "unknown".to_owned(),
             source: Box::new(crate::DecodeError::describe::<T>(body.as_bytes(), &error)),
         })
-    })
 }
 
 #[cfg(test)]

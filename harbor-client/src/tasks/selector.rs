@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::tasks::TaskError;
+use crate::Error;
 
 /// A doublestar pattern that selects or excludes repositories or tags.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -16,8 +16,8 @@ impl Selector {
     ///
     /// # Errors
     ///
-    /// [`TaskError::Invalid`] for an empty pattern.
-    pub fn matching(pattern: impl Into<String>) -> Result<Self, TaskError> {
+    /// [`Error::Invalid`] for an empty pattern.
+    pub fn matching(pattern: impl Into<String>) -> Result<Self, Error> {
         Self::new(pattern.into(), false)
     }
 
@@ -25,14 +25,14 @@ impl Selector {
     ///
     /// # Errors
     ///
-    /// [`TaskError::Invalid`] for an empty pattern.
-    pub fn excluding(pattern: impl Into<String>) -> Result<Self, TaskError> {
+    /// [`Error::Invalid`] for an empty pattern.
+    pub fn excluding(pattern: impl Into<String>) -> Result<Self, Error> {
         Self::new(pattern.into(), true)
     }
 
-    fn new(pattern: String, exclude: bool) -> Result<Self, TaskError> {
+    fn new(pattern: String, exclude: bool) -> Result<Self, Error> {
         if pattern.trim().is_empty() {
-            return Err(TaskError::invalid(
+            return Err(Error::invalid(
                 "selector pattern",
                 pattern,
                 "the pattern must not be empty; use ** for all",

@@ -3,12 +3,13 @@
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::Client;
+use crate::Error;
 use crate::generated::Secret;
 use crate::generated::models::{
     PasswordReq, UserCreationReq, UserProfile, UserResp, UserSysAdminFlag,
 };
 use crate::query::Query;
-use crate::tasks::{Outcome, TaskError, validate};
+use crate::tasks::{Outcome, validate};
 
 /// Desired state of a local (database) user.
 ///
@@ -29,20 +30,20 @@ impl UserSpec {
     ///
     /// # Errors
     ///
-    /// [`TaskError::Invalid`] for an empty or padded name, an e-mail address without `@`, or a
+    /// [`Error::Invalid`] for an empty or padded name, an e-mail address without `@`, or a
     /// password that breaks [`check_password`].
     pub fn new(
         username: impl Into<String>,
         email: impl Into<String>,
         realname: impl Into<String>,
         password: SecretString,
-    ) -> Result<Self, TaskError> {
+    ) -> Result<Self, Error> {
         let username = username.into();
         let email = email.into();
         let realname = realname.into();
         validate::plain_name("username", &username, 255)?;
         if username.contains([',', '~', '#', '$', '%', '"']) {
-            return Err(TaskError::invalid(
+            return Err(Error::invalid(
                 "username",
                 username,
                 "a username must not contain , ~ # $ % or \"",
@@ -50,7 +51,7 @@ impl UserSpec {
         }
         let at = email.find('@');
         if !at.is_some_and(|at| at > 0 && at + 1 < email.len()) {
-            return Err(TaskError::invalid(
+            return Err(Error::invalid(
                 "email",
                 email,
                 "an e-mail address has the form name@domain",
@@ -92,8 +93,8 @@ impl UserSpec {
 ///
 /// # Errors
 ///
-/// [`TaskError::Invalid`] naming the missing class. The password itself is never shown.
-pub fn check_password(password: &SecretString) -> Result<(), TaskError> {
+/// [`Error::Invalid`] naming the missing class. The password itself is never shown.
+pub fn check_password(password: &SecretString) -> Result<(), Error> {
     let value = password.expose_secret();
     let rule = if value.chars().count() < 8 {
         Some("a password has at least 8 characters")
@@ -107,7 +108,7 @@ pub fn check_password(password: &SecretString) -> Result<(), TaskError> {
         None
     };
     match rule {
-        Some(rule) => Err(TaskError::invalid("password", "[REDACTED]", rule)),
+        Some(rule) => Err(Error::invalid("password", "[REDACTED]", rule)),
         None => Ok(()),
     }
 }
@@ -116,8 +117,8 @@ pub fn check_password(password: &SecretString) -> Result<(), TaskError> {
 ///
 /// # Errors
 ///
-/// [`TaskError::Api`] when a request fails.
-pub async fn ensure_user(client: &Client, spec: &UserSpec) -> Result<Outcome<UserResp>, TaskError> {
+/// The request's [`Error`] when a request fails.
+pub async fn ensure_user(client: &Client, spec: &UserSpec) -> Result<Outcome<UserResp>, Error> {
     let Some(actual) = find_user(client, &spec.username).await? else {
         return create(client, spec).await.map(Outcome::Created);
     };
@@ -154,13 +155,13 @@ pub async fn ensure_user(client: &Client, spec: &UserSpec) -> Result<Outcome<Use
 ///
 /// # Errors
 ///
-/// [`TaskError::Invalid`] when the password breaks [`check_password`] (checked before the
-/// request), and [`TaskError::Api`] when the request fails.
+/// [`Error::Invalid`] when the password breaks [`check_password`] (checked before the
+/// request), and the request's [`Error`] when the request fails.
 pub async fn reset_user_password(
     client: &Client,
     user_id: i64,
     password: &SecretString,
-) -> Result<(), TaskError> {
+) -> Result<(), Error> {
     check_password(password)?;
     let request = PasswordReq {
         old_password: None,
@@ -171,10 +172,7 @@ pub async fn reset_user_password(
 }
 
 /// Returns the user whose login name is exactly `username`, if any.
-pub(crate) async fn find_user(
-    client: &Client,
-    username: &str,
-) -> Result<Option<UserResp>, TaskError> {
+pub(crate) async fn find_user(client: &Client, username: &str) -> Result<Option<UserResp>, Error> {
     let query = Query::builder().exact("username", username).build()?;
     let page = client.list_users().q(query).page_size(100).send().await?;
     Ok(page
@@ -183,7 +181,7 @@ pub(crate) async fn find_user(
         .find(|user| user.username.as_deref() == Some(username)))
 }
 
-async fn create(client: &Client, spec: &UserSpec) -> Result<UserResp, TaskError> {
+async fn create(client: &Client, spec: &UserSpec) -> Result<UserResp, Error> {
     let request = UserCreationReq {
         email: Some(spec.email.clone()),
         realname: Some(spec.realname.clone()),
@@ -195,23 +193,22 @@ async fn create(client: &Client, spec: &UserSpec) -> Result<UserResp, TaskError>
     let id = match created.id() {
         Some(id) => id,
         None => {
-            let user =
-                find_user(client, &spec.username)
-                    .await?
-                    .ok_or_else(|| TaskError::NotFound {
-                        kind: "user",
-                        name: spec.username.clone(),
-                    })?;
+            let user = find_user(client, &spec.username)
+                .await?
+                .ok_or_else(|| Error::NotFound {
+                    kind: "user",
+                    name: spec.username.clone(),
+                })?;
             user_id(&user, &spec.username)?
         }
     };
     if spec.sysadmin == Some(true) {
         set_sysadmin(client, id, true).await?;
     }
-    Ok(client.get_user(id).send().await?)
+    client.get_user(id).send().await
 }
 
-async fn set_sysadmin(client: &Client, id: i64, sysadmin: bool) -> Result<(), TaskError> {
+async fn set_sysadmin(client: &Client, id: i64, sysadmin: bool) -> Result<(), Error> {
     let flag = UserSysAdminFlag {
         sysadmin_flag: Some(sysadmin),
     };
@@ -219,8 +216,8 @@ async fn set_sysadmin(client: &Client, id: i64, sysadmin: bool) -> Result<(), Ta
     Ok(())
 }
 
-fn user_id(user: &UserResp, username: &str) -> Result<i64, TaskError> {
-    user.user_id.ok_or_else(|| TaskError::NotFound {
+fn user_id(user: &UserResp, username: &str) -> Result<i64, Error> {
+    user.user_id.ok_or_else(|| Error::NotFound {
         kind: "user id of user",
         name: username.to_owned(),
     })

@@ -1,10 +1,10 @@
 //! Name rules shared by the desired-state types.
 
-use crate::tasks::TaskError;
+use crate::Error;
 
 /// Checks a Harbor project name: 1 to 255 characters from `a-z`, `0-9`, `.`, `_` and `-`,
 /// starting with a letter or a digit.
-pub(crate) fn project_name(name: &str) -> Result<(), TaskError> {
+pub(crate) fn project_name(name: &str) -> Result<(), Error> {
     const RULE: &str = "a project name has 1 to 255 characters from a-z, 0-9, '.', '_' and '-', \
                         and starts with a lower-case letter or a digit";
     let valid_chars = name
@@ -15,30 +15,26 @@ pub(crate) fn project_name(name: &str) -> Result<(), TaskError> {
         .next()
         .is_some_and(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit());
     if name.len() > 255 || !valid_chars || !valid_start {
-        return Err(TaskError::invalid("project name", name, RULE));
+        return Err(Error::invalid("project name", name, RULE));
     }
     Ok(())
 }
 
 /// Checks a name that must be non-empty and free of surrounding white space and control
 /// characters, for labels, registries, users, scanners and replication policies.
-pub(crate) fn plain_name(field: &'static str, name: &str, max_len: usize) -> Result<(), TaskError> {
+pub(crate) fn plain_name(field: &'static str, name: &str, max_len: usize) -> Result<(), Error> {
     if name.trim().is_empty() {
-        return Err(TaskError::invalid(
-            field,
-            name,
-            "the name must not be empty",
-        ));
+        return Err(Error::invalid(field, name, "the name must not be empty"));
     }
     if name.trim() != name || name.chars().any(char::is_control) {
-        return Err(TaskError::invalid(
+        return Err(Error::invalid(
             field,
             name,
             "the name must not start or end with white space or contain control characters",
         ));
     }
     if name.chars().count() > max_len {
-        return Err(TaskError::invalid(
+        return Err(Error::invalid(
             field,
             name,
             format!("the name must have at most {max_len} characters"),

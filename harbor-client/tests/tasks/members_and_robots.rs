@@ -1,9 +1,10 @@
 //! Project members and robot accounts.
 
+use harbor_client::Error;
 use harbor_client::generated::models::UserResp;
 use harbor_client::tasks::{
     GroupType, Member, MemberSpec, Outcome, RobotLevel, RobotPermissionSpec, RobotSpec, Role,
-    TaskError, ensure_project_member, ensure_robot, refresh_robot_secret,
+    ensure_project_member, ensure_robot, refresh_robot_secret,
 };
 use secrecy::{ExposeSecret, SecretString};
 
@@ -185,7 +186,7 @@ async fn robot_of_missing_project_fails() {
     assert!(
         matches!(
             error,
-            TaskError::NotFound {
+            Error::NotFound {
                 kind: "project",
                 ..
             }
@@ -218,7 +219,7 @@ async fn robot_secret_refreshed() {
     assert_eq!(returned.secret().expose_secret(), "Chosen1Secret");
 
     let weak = refresh_robot_secret(&client, id, Some(SecretString::from("weak".to_owned()))).await;
-    assert!(matches!(weak, Err(TaskError::Invalid { .. })));
+    assert!(matches!(weak, Err(Error::Invalid { .. })));
 }
 
 #[tokio::test]

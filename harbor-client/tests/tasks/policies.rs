@@ -1,9 +1,9 @@
 //! Labels, tag retention policies and immutable tag rules.
 
+use harbor_client::Error;
 use harbor_client::tasks::{
     Cron, ImmutableRuleSpec, LabelScope, LabelSpec, Outcome, RetentionRuleSpec, RetentionSpec,
-    RetentionTemplate, Selector, TaskError, ensure_immutable_rule, ensure_label,
-    ensure_retention_policy,
+    RetentionTemplate, Selector, ensure_immutable_rule, ensure_label, ensure_retention_policy,
 };
 
 use crate::fake_harbor::FakeHarbor;
@@ -108,7 +108,7 @@ async fn retention_of_missing_project_fails() {
     assert!(
         matches!(
             error,
-            TaskError::NotFound {
+            Error::NotFound {
                 kind: "project",
                 ..
             }

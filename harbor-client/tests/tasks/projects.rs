@@ -1,6 +1,7 @@
 //! Projects: creation, idempotency, updates, proxy cache and the missing-`Location` fallback.
 
-use harbor_client::tasks::{Outcome, ProjectSpec, TaskError, ensure_project};
+use harbor_client::Error;
+use harbor_client::tasks::{Outcome, ProjectSpec, ensure_project};
 
 use crate::fake_harbor::FakeHarbor;
 
@@ -82,7 +83,7 @@ async fn proxy_cache_registry_cannot_change() {
     assert!(
         matches!(
             error,
-            TaskError::CannotUpdate {
+            Error::CannotUpdate {
                 field: "proxy cache registry",
                 ..
             }

@@ -1,6 +1,7 @@
 //! Registry endpoints: ping before saving, idempotency and updates.
 
-use harbor_client::tasks::{Outcome, Provider, RegistrySpec, TaskError, ensure_registry};
+use harbor_client::Error;
+use harbor_client::tasks::{Outcome, Provider, RegistrySpec, ensure_registry};
 use secrecy::SecretString;
 
 use crate::fake_harbor::FakeHarbor;
@@ -118,7 +119,7 @@ async fn registry_provider_cannot_change() {
     assert!(
         matches!(
             error,
-            TaskError::CannotUpdate {
+            Error::CannotUpdate {
                 field: "provider",
                 ..
             }

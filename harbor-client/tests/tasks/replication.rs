@@ -3,12 +3,13 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
+use harbor_client::Error;
 use harbor_client::generated::models::{ReplicationExecution, ReplicationTask};
 use harbor_client::tasks::replication::{
     DeletePolicyOptions, Destination, Direction, Filter, ReplicationPolicySpec, Trigger,
     delete_replication_policy, ensure_replication_policy, start_replication, wait_for_replication,
 };
-use harbor_client::tasks::{Cron, Outcome, TaskError, WaitOptions};
+use harbor_client::tasks::{Cron, Outcome, WaitOptions};
 
 use crate::fake_harbor::FakeHarbor;
 
@@ -190,7 +191,7 @@ async fn replication_failure_reports_task_logs() {
     let error = wait_for_replication(&client, 41, wait(600))
         .await
         .unwrap_err();
-    let TaskError::ReplicationFailed {
+    let Error::ReplicationFailed {
         execution_id,
         failed_tasks,
         ..
@@ -219,7 +220,7 @@ async fn replication_that_never_ends_times_out() {
     let error = wait_for_replication(&client, 42, wait(60))
         .await
         .unwrap_err();
-    let TaskError::Timeout {
+    let Error::Timeout {
         pending_executions,
         last_state,
         ..
@@ -320,7 +321,7 @@ async fn delete_times_out_listing_pending() {
     let error = delete_replication_policy(&client, policy_id, options)
         .await
         .unwrap_err();
-    let TaskError::Timeout {
+    let Error::Timeout {
         pending_executions, ..
     } = &error
     else {
@@ -344,7 +345,7 @@ async fn delete_without_stop_reports_precondition() {
     let error = delete_replication_policy(&client, policy_id, options)
         .await
         .unwrap_err();
-    assert!(matches!(error, TaskError::Precondition { .. }), "{error}");
+    assert!(matches!(error, Error::Precondition { .. }), "{error}");
     assert_eq!(error.status(), Some(http::StatusCode::PRECONDITION_FAILED));
     assert_eq!(
         harbor.take_writes(),

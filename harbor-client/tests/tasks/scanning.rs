@@ -3,9 +3,10 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
+use harbor_client::Error;
 use harbor_client::generated::models::Artifact;
 use harbor_client::tasks::{
-    ArtifactRef, REPORT_V1_0, REPORT_V1_1, Severity, SeverityGate, TaskError, WaitOptions,
+    ArtifactRef, REPORT_V1_0, REPORT_V1_1, Severity, SeverityGate, WaitOptions,
     export_vulnerability_report, scan_artifact, wait_for_scan,
 };
 
@@ -78,7 +79,7 @@ async fn scan_that_errors_fails() {
     let client = harbor.client();
 
     let error = wait_for_scan(&client, &app(), wait(600)).await.unwrap_err();
-    let TaskError::ScanFailed { artifact, status } = &error else {
+    let Error::ScanFailed { artifact, status } = &error else {
         panic!("expected ScanFailed, got {error}");
     };
     assert_eq!(artifact, "library/app:1.0");
@@ -94,7 +95,7 @@ async fn scan_that_never_starts_times_out() {
     let client = harbor.client();
 
     let error = wait_for_scan(&client, &app(), wait(30)).await.unwrap_err();
-    let TaskError::Timeout { last_state, .. } = &error else {
+    let Error::Timeout { last_state, .. } = &error else {
         panic!("expected Timeout, got {error}");
     };
     assert_eq!(last_state, "no scan overview");

@@ -3,10 +3,11 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
+use harbor_client::Error;
 use harbor_client::generated::models::GCHistory;
 use harbor_client::tasks::{
     Cron, GcScheduleSpec, JobSchedule, Outcome, PurgeScheduleSpec, ScannerAuth, ScannerSpec,
-    TaskError, WaitOptions, ensure_gc_schedule, ensure_purge_schedule, ensure_scan_all_schedule,
+    WaitOptions, ensure_gc_schedule, ensure_purge_schedule, ensure_scan_all_schedule,
     ensure_scanner, wait_for_gc,
 };
 use secrecy::SecretString;
@@ -100,7 +101,7 @@ async fn gc_error_reports_log_tail() {
     let client = harbor.client();
 
     let error = wait_for_gc(&client, 9, wait(600)).await.unwrap_err();
-    let TaskError::GcFailed {
+    let Error::GcFailed {
         gc_id, log_tail, ..
     } = &error
     else {
@@ -123,7 +124,7 @@ async fn gc_that_never_ends_times_out() {
     let client = harbor.client();
 
     let error = wait_for_gc(&client, 9, wait(45)).await.unwrap_err();
-    assert!(matches!(error, TaskError::Timeout { .. }), "{error}");
+    assert!(matches!(error, Error::Timeout { .. }), "{error}");
     let slept: Duration = harbor.sleeps().iter().sum();
     assert_eq!(slept, Duration::from_secs(45));
 }

@@ -1,6 +1,7 @@
 //! Users: creation, profile and admin flag updates, password policy and reset.
 
-use harbor_client::tasks::{Outcome, TaskError, UserSpec, ensure_user, reset_user_password};
+use harbor_client::Error;
+use harbor_client::tasks::{Outcome, UserSpec, ensure_user, reset_user_password};
 use secrecy::SecretString;
 
 use crate::fake_harbor::FakeHarbor;
@@ -86,7 +87,7 @@ async fn weak_password_rejected_before_sending() {
     assert!(
         matches!(
             error,
-            TaskError::Invalid {
+            Error::Invalid {
                 field: "password",
                 ..
             }

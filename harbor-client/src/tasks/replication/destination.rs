@@ -1,6 +1,6 @@
 //! Destination namespace and flattening, with a pure preview of the destination path.
 
-use crate::tasks::TaskError;
+use crate::Error;
 
 /// The destination of replicated repositories: a namespace, and how many leading path components of the
 /// source repository it replaces (Harbor's `dest_namespace_replace_count`).
@@ -26,9 +26,9 @@ impl Destination {
     }
 
     /// Checks that the count is from -1 to 127, the range of Harbor's 8-bit field.
-    pub(crate) fn validate(&self) -> Result<(), TaskError> {
+    pub(crate) fn validate(&self) -> Result<(), Error> {
         match self.replace_count {
-            Some(count) if !(-1..=127).contains(&count) => Err(TaskError::invalid(
+            Some(count) if !(-1..=127).contains(&count) => Err(Error::invalid(
                 "destination namespace replace count",
                 count.to_string(),
                 "the count is -1 (legacy), 0 (add the namespace as a prefix) or a number of \
@@ -42,9 +42,9 @@ impl Destination {
     ///
     /// # Errors
     ///
-    /// [`TaskError::Invalid`] when the count exceeds the number of components before the last
+    /// [`Error::Invalid`] when the count exceeds the number of components before the last
     /// one (Harbor fails the task in that case), or is below -1.
-    pub fn preview(&self, source: &str) -> Result<String, TaskError> {
+    pub fn preview(&self, source: &str) -> Result<String, Error> {
         preview_destination(
             source,
             self.namespace.as_deref().unwrap_or(""),
@@ -67,16 +67,16 @@ impl Destination {
 ///
 /// # Errors
 ///
-/// [`TaskError::Invalid`] when the count exceeds the number of components before the last one,
+/// [`Error::Invalid`] when the count exceeds the number of components before the last one,
 /// or is below -1.
 pub fn preview_destination(
     source: &str,
     namespace: &str,
     replace_count: Option<i64>,
-) -> Result<String, TaskError> {
+) -> Result<String, Error> {
     let count = replace_count.unwrap_or(-1);
     if count < -1 {
-        return Err(TaskError::invalid(
+        return Err(Error::invalid(
             "destination namespace replace count",
             count.to_string(),
             "the count is -1 or more",
@@ -93,7 +93,7 @@ pub fn preview_destination(
     }
     let count = usize::try_from(count).unwrap_or(usize::MAX);
     if count > parents {
-        return Err(TaskError::invalid(
+        return Err(Error::invalid(
             "destination namespace replace count",
             count.to_string(),
             format!(

@@ -2,9 +2,10 @@
 //! stuck.
 
 use crate::Client;
+use crate::Error;
 use crate::generated::models::{ReplicationExecution, StartReplicationExecution};
+use crate::tasks::WaitOptions;
 use crate::tasks::wait::{LOG_TAIL_LINES, Poller, tail};
-use crate::tasks::{TaskError, WaitOptions};
 
 /// Maximum number of failed tasks whose logs a failed wait reads.
 const MAX_FAILED_TASKS: usize = 10;
@@ -54,14 +55,14 @@ pub struct FailedTask {
 ///
 /// # Errors
 ///
-/// [`TaskError::Api`] when the request fails, and [`TaskError::NotFound`] when Harbor's
+/// The request's [`Error`] when the request fails, and [`Error::NotFound`] when Harbor's
 /// response has no `Location` with the execution id.
-pub async fn start_replication(client: &Client, policy_id: i64) -> Result<i64, TaskError> {
+pub async fn start_replication(client: &Client, policy_id: i64) -> Result<i64, Error> {
     let request = StartReplicationExecution {
         policy_id: Some(policy_id),
     };
     let created = client.start_replication(request).send().await?;
-    created.id().ok_or_else(|| TaskError::NotFound {
+    created.id().ok_or_else(|| Error::NotFound {
         kind: "execution id in the Location of the started replication policy",
         name: policy_id.to_string(),
     })
@@ -75,9 +76,9 @@ pub async fn start_replication(client: &Client, policy_id: i64) -> Result<i64, T
 ///
 /// # Errors
 ///
-/// [`TaskError::ReplicationFailed`] with the failed tasks and their log tails when the execution
-/// ends `Failed` or `Stopped`, [`TaskError::Timeout`] with the execution id when the deadline
-/// passes, and [`TaskError::Api`] when a request fails.
+/// [`Error::ReplicationFailed`] with the failed tasks and their log tails when the execution
+/// ends `Failed` or `Stopped`, [`Error::Timeout`] with the execution id when the deadline
+/// passes, and the request's [`Error`] when a request fails.
 ///
 /// # Example
 ///
@@ -87,7 +88,7 @@ pub async fn start_replication(client: &Client, policy_id: i64) -> Result<i64, T
 /// use harbor_client::tasks::replication::{start_replication, wait_for_replication};
 /// use harbor_client::tasks::WaitOptions;
 ///
-/// # async fn run(client: harbor_client::Client, policy_id: i64) -> Result<(), harbor_client::tasks::TaskError> {
+/// # async fn run(client: harbor_client::Client, policy_id: i64) -> Result<(), harbor_client::Error> {
 /// let execution_id = start_replication(&client, policy_id).await?;
 /// let options = WaitOptions::with_timeout(Duration::from_secs(3600));
 /// let execution = wait_for_replication(&client, execution_id, options).await?;
@@ -99,7 +100,7 @@ pub async fn wait_for_replication(
     client: &Client,
     execution_id: i64,
     options: WaitOptions,
-) -> Result<ReplicationExecution, TaskError> {
+) -> Result<ReplicationExecution, Error> {
     let mut poller = Poller::new(client, options);
     let mut previous: Option<ExecutionStatus> = None;
     loop {
@@ -123,7 +124,7 @@ pub async fn wait_for_replication(
         previous = settled.then_some(status);
 
         if !poller.pause().await {
-            return Err(TaskError::Timeout {
+            return Err(Error::Timeout {
                 what: format!("replication execution {execution_id}"),
                 waited: poller.elapsed(),
                 last_state: execution.status.unwrap_or_default(),
@@ -137,7 +138,7 @@ async fn finish(
     client: &Client,
     execution: ReplicationExecution,
     status: ExecutionStatus,
-) -> Result<ReplicationExecution, TaskError> {
+) -> Result<ReplicationExecution, Error> {
     if status == ExecutionStatus::Succeeded {
         return Ok(execution);
     }
@@ -164,7 +165,7 @@ async fn finish(
             log_tail: tail(&log, LOG_TAIL_LINES),
         });
     }
-    Err(TaskError::ReplicationFailed {
+    Err(Error::ReplicationFailed {
         execution_id,
         status: execution.status.unwrap_or_default(),
         failed: execution.failed.unwrap_or(0),
@@ -191,22 +192,22 @@ pub struct DeletePolicyOptions {
 ///
 /// # Errors
 ///
-/// [`TaskError::Precondition`] on 412 without `stop_running`; [`TaskError::Timeout`] listing
-/// the executions still in progress when the deadline passes; [`TaskError::Api`] otherwise.
+/// [`Error::Precondition`] on 412 without `stop_running`; [`Error::Timeout`] listing
+/// the executions still in progress when the deadline passes; the request's [`Error`] otherwise.
 pub async fn delete_replication_policy(
     client: &Client,
     policy_id: i64,
     options: DeletePolicyOptions,
-) -> Result<(), TaskError> {
+) -> Result<(), Error> {
     let mut poller = Poller::new(client, options.wait);
     loop {
         let error = match client.delete_replication_policy(policy_id).send().await {
             Ok(()) => return Ok(()),
             Err(error) if error.status() == Some(http::StatusCode::PRECONDITION_FAILED) => error,
-            Err(error) => return Err(error.into()),
+            Err(error) => return Err(error),
         };
         if !options.stop_running {
-            return Err(TaskError::Precondition {
+            return Err(Error::Precondition {
                 what: format!("deleting replication policy {policy_id}"),
                 hint: "an execution of the policy is still running; stop it first, or pass stop_running",
                 source: Box::new(error),
@@ -236,7 +237,7 @@ pub async fn delete_replication_policy(
 
         while !pending.is_empty() {
             if !poller.pause().await {
-                return Err(TaskError::Timeout {
+                return Err(Error::Timeout {
                     what: format!("executions of replication policy {policy_id} to stop"),
                     waited: poller.elapsed(),
                     last_state: "InProgress".to_owned(),
@@ -257,7 +258,7 @@ pub async fn delete_replication_policy(
         // Harbor also rejects the delete while an execution is pending or retrying, and this call
         // does not stop those. Pausing before the next attempt keeps the loop within the deadline.
         if stopped.is_empty() && !poller.pause().await {
-            return Err(TaskError::Timeout {
+            return Err(Error::Timeout {
                 what: format!("replication policy {policy_id} to become deletable"),
                 waited: poller.elapsed(),
                 last_state: "412 Precondition Failed".to_owned(),

@@ -2,8 +2,8 @@
 
 use serde_json::Value;
 
+use crate::Error;
 use crate::generated::models::ReplicationFilter;
-use crate::tasks::TaskError;
 
 /// Whether a tag or label filter selects or excludes what it matches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -27,12 +27,12 @@ impl Decoration {
     ///
     /// # Errors
     ///
-    /// [`TaskError::Invalid`] for any other value.
-    pub fn parse(value: &str) -> Result<Self, TaskError> {
+    /// [`Error::Invalid`] for any other value.
+    pub fn parse(value: &str) -> Result<Self, Error> {
         match value {
             "matches" => Ok(Self::Matches),
             "excludes" => Ok(Self::Excludes),
-            _ => Err(TaskError::invalid(
+            _ => Err(Error::invalid(
                 "filter decoration",
                 value,
                 "the decoration is \"matches\" or \"excludes\"",
@@ -126,12 +126,12 @@ impl Filter {
     ///
     /// # Errors
     ///
-    /// [`TaskError::Invalid`] for any other value, for example `chart`.
-    pub fn resource_named(value: &str) -> Result<Self, TaskError> {
+    /// [`Error::Invalid`] for any other value, for example `chart`.
+    pub fn resource_named(value: &str) -> Result<Self, Error> {
         match value {
             "image" => Ok(Self::resource(ResourceKind::Image)),
             "artifact" => Ok(Self::resource(ResourceKind::Artifact)),
-            _ => Err(TaskError::invalid(
+            _ => Err(Error::invalid(
                 "resource filter",
                 value,
                 "the resource filter is \"image\" or \"artifact\"",
@@ -143,12 +143,12 @@ impl Filter {
     ///
     /// # Errors
     ///
-    /// [`TaskError::Invalid`] for an unknown type, a decoration on a name or resource filter
+    /// [`Error::Invalid`] for an unknown type, a decoration on a name or resource filter
     /// ("only tag and label filters support decoration"), or an invalid decoration.
-    pub fn parse(kind: &str, value: &str, decoration: Option<&str>) -> Result<Self, TaskError> {
+    pub fn parse(kind: &str, value: &str, decoration: Option<&str>) -> Result<Self, Error> {
         let decoration = decoration.map(Decoration::parse).transpose()?;
         match (kind, decoration) {
-            ("name" | "resource", Some(_)) => Err(TaskError::invalid(
+            ("name" | "resource", Some(_)) => Err(Error::invalid(
                 "filter decoration",
                 kind,
                 "only tag and label filters support decoration",
@@ -161,7 +161,7 @@ impl Filter {
             ("label", decoration) => Ok(Self::labels(value.split(',').map(str::trim))
                 .with(decoration.unwrap_or(Decoration::Matches))
                 .into()),
-            _ => Err(TaskError::invalid(
+            _ => Err(Error::invalid(
                 "filter type",
                 kind,
                 "the filter type is name, tag, label or resource",
@@ -170,14 +170,14 @@ impl Filter {
     }
 
     /// Checks that patterns and labels are not empty.
-    pub(crate) fn validate(&self) -> Result<(), TaskError> {
+    pub(crate) fn validate(&self) -> Result<(), Error> {
         match &self.0 {
-            Kind::Name(pattern) if pattern.trim().is_empty() => Err(TaskError::invalid(
+            Kind::Name(pattern) if pattern.trim().is_empty() => Err(Error::invalid(
                 "name filter",
                 pattern,
                 "the pattern must not be empty",
             )),
-            Kind::Tag(pattern, _) if pattern.trim().is_empty() => Err(TaskError::invalid(
+            Kind::Tag(pattern, _) if pattern.trim().is_empty() => Err(Error::invalid(
                 "tag filter",
                 pattern,
                 "the pattern must not be empty",
@@ -185,7 +185,7 @@ impl Filter {
             Kind::Labels(labels, _)
                 if labels.is_empty() || labels.iter().any(|label| label.trim().is_empty()) =>
             {
-                Err(TaskError::invalid(
+                Err(Error::invalid(
                     "label filter",
                     format!("{labels:?}"),
                     "a label filter needs at least one label, and no label may be empty",

@@ -1,9 +1,10 @@
 //! Replication policies: push and pull, with filters, destination, trigger and transfer settings.
 
 use crate::Client;
+use crate::Error;
 use crate::generated::models::{Registry, ReplicationPolicy};
 use crate::tasks::replication::{Destination, Filter, Trigger, filter, trigger};
-use crate::tasks::{Outcome, TaskError, validate};
+use crate::tasks::{Outcome, validate};
 
 /// Direction of a replication policy, with the remote registry endpoint's id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -42,8 +43,8 @@ impl ReplicationPolicySpec {
     ///
     /// # Errors
     ///
-    /// [`TaskError::Invalid`] for an empty or padded name.
-    pub fn new(name: impl Into<String>, direction: Direction) -> Result<Self, TaskError> {
+    /// [`Error::Invalid`] for an empty or padded name.
+    pub fn new(name: impl Into<String>, direction: Direction) -> Result<Self, Error> {
         let name = name.into();
         validate::plain_name("replication policy name", &name, 256)?;
         let registry_id = match direction {
@@ -53,7 +54,7 @@ impl ReplicationPolicySpec {
             Direction::Pull { source_registry_id } => source_registry_id,
         };
         if registry_id < 1 {
-            return Err(TaskError::invalid(
+            return Err(Error::invalid(
                 "replication registry id",
                 registry_id.to_string(),
                 "Harbor uses id 0 for itself, so the remote endpoint needs the positive id that \
@@ -85,8 +86,8 @@ impl ReplicationPolicySpec {
     ///
     /// # Errors
     ///
-    /// [`TaskError::Invalid`] for an empty pattern or label list.
-    pub fn filter(mut self, filter: impl Into<Filter>) -> Result<Self, TaskError> {
+    /// [`Error::Invalid`] for an empty pattern or label list.
+    pub fn filter(mut self, filter: impl Into<Filter>) -> Result<Self, Error> {
         let filter = filter.into();
         filter.validate()?;
         self.filters.push(filter);
@@ -97,8 +98,8 @@ impl ReplicationPolicySpec {
     ///
     /// # Errors
     ///
-    /// [`TaskError::Invalid`] for a replace count below -1.
-    pub fn destination(mut self, destination: Destination) -> Result<Self, TaskError> {
+    /// [`Error::Invalid`] for a replace count below -1.
+    pub fn destination(mut self, destination: Destination) -> Result<Self, Error> {
         destination.validate()?;
         self.destination = destination;
         Ok(self)
@@ -108,11 +109,11 @@ impl ReplicationPolicySpec {
     ///
     /// # Errors
     ///
-    /// [`TaskError::Invalid`] for an event-based trigger on a pull policy. Harbor 2.x accepts
+    /// [`Error::Invalid`] for an event-based trigger on a pull policy. Harbor 2.x accepts
     /// one, but events come only from Harbor's own pushes and deletes, so it would never run.
-    pub fn trigger(mut self, trigger: Trigger) -> Result<Self, TaskError> {
+    pub fn trigger(mut self, trigger: Trigger) -> Result<Self, Error> {
         if trigger == Trigger::EventBased && matches!(self.direction, Direction::Pull { .. }) {
-            return Err(TaskError::invalid(
+            return Err(Error::invalid(
                 "trigger type",
                 "event_based",
                 "a pull policy cannot be event based; use manual or scheduled",
@@ -145,10 +146,10 @@ impl ReplicationPolicySpec {
     ///
     /// # Errors
     ///
-    /// [`TaskError::Invalid`] for 0 or a value below -1.
-    pub fn bandwidth_kb_per_second(mut self, speed: i64) -> Result<Self, TaskError> {
+    /// [`Error::Invalid`] for 0 or a value below -1.
+    pub fn bandwidth_kb_per_second(mut self, speed: i64) -> Result<Self, Error> {
         if speed == 0 || speed < -1 {
-            return Err(TaskError::invalid(
+            return Err(Error::invalid(
                 "bandwidth",
                 speed.to_string(),
                 "the bandwidth is a positive number of KB/s, or -1 for unlimited",
@@ -174,7 +175,7 @@ impl ReplicationPolicySpec {
     /// # Errors
     ///
     /// The errors of [`Destination::preview`].
-    pub fn preview_destination(&self, source: &str) -> Result<String, TaskError> {
+    pub fn preview_destination(&self, source: &str) -> Result<String, Error> {
         self.destination.preview(source)
     }
 
@@ -229,11 +230,11 @@ pub fn replicates_deletion(policy: &ReplicationPolicy) -> bool {
 ///
 /// # Errors
 ///
-/// [`TaskError::Api`] when a request fails.
+/// The request's [`Error`] when a request fails.
 pub async fn ensure_replication_policy(
     client: &Client,
     spec: &ReplicationPolicySpec,
-) -> Result<Outcome<ReplicationPolicy>, TaskError> {
+) -> Result<Outcome<ReplicationPolicy>, Error> {
     let desired = spec.to_model();
     let Some(actual) = find_policy(client, &spec.name).await? else {
         let created = client.create_replication_policy(desired).send().await?;
@@ -241,14 +242,14 @@ pub async fn ensure_replication_policy(
             Some(id) => client.get_replication_policy(id).send().await?,
             None => find_policy(client, &spec.name)
                 .await?
-                .ok_or_else(|| TaskError::NotFound {
+                .ok_or_else(|| Error::NotFound {
                     kind: "replication policy",
                     name: spec.name.clone(),
                 })?,
         };
         return Ok(Outcome::Created(policy));
     };
-    let id = actual.id.ok_or_else(|| TaskError::NotFound {
+    let id = actual.id.ok_or_else(|| Error::NotFound {
         kind: "id of replication policy",
         name: spec.name.clone(),
     })?;
@@ -340,10 +341,7 @@ pub(crate) fn differences(
 }
 
 /// Returns the policy named exactly `name`, if any.
-pub async fn find_policy(
-    client: &Client,
-    name: &str,
-) -> Result<Option<ReplicationPolicy>, TaskError> {
+pub async fn find_policy(client: &Client, name: &str) -> Result<Option<ReplicationPolicy>, Error> {
     use futures_util::TryStreamExt;
 
     let mut policies = std::pin::pin!(client.list_replication_policies().name(name).stream());

@@ -1,7 +1,8 @@
 //! When a replication policy runs: manually, on a schedule, or on push and delete events.
 
+use crate::Error;
 use crate::generated::models::{ReplicationTrigger, ReplicationTriggerSettings};
-use crate::tasks::{Cron, TaskError};
+use crate::tasks::Cron;
 
 /// The trigger of a replication policy.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -19,12 +20,12 @@ impl Trigger {
     ///
     /// # Errors
     ///
-    /// [`TaskError::Invalid`] for an unknown type, a cron on a manual or event-based trigger, or a
+    /// [`Error::Invalid`] for an unknown type, a cron on a manual or event-based trigger, or a
     /// scheduled trigger with a missing or invalid cron.
-    pub fn parse(kind: &str, cron: Option<&str>) -> Result<Self, TaskError> {
+    pub fn parse(kind: &str, cron: Option<&str>) -> Result<Self, Error> {
         let cron = cron.filter(|cron| !cron.trim().is_empty());
         match (kind, cron) {
-            ("manual" | "event_based", Some(cron)) => Err(TaskError::invalid(
+            ("manual" | "event_based", Some(cron)) => Err(Error::invalid(
                 "trigger cron",
                 cron,
                 format!("a {kind} trigger takes no cron; use the scheduled trigger for a cron"),
@@ -32,12 +33,12 @@ impl Trigger {
             ("manual", None) => Ok(Self::Manual),
             ("event_based", None) => Ok(Self::EventBased),
             ("scheduled", Some(cron)) => Ok(Self::Scheduled(Cron::parse(cron)?)),
-            ("scheduled", None) => Err(TaskError::invalid(
+            ("scheduled", None) => Err(Error::invalid(
                 "trigger cron",
                 "",
                 "a scheduled trigger needs a 6-field cron such as \"0 0 2 * * *\"",
             )),
-            _ => Err(TaskError::invalid(
+            _ => Err(Error::invalid(
                 "trigger type",
                 kind,
                 "the trigger type is manual, scheduled or event_based",
