@@ -1,5 +1,6 @@
 //! ARM and the ACR data plane for one registry: registry GET, `importImage` with 202 and
-//! `Azure-AsyncOperation` polling, the data-plane token exchange and manifest HEADs.
+//! `Azure-AsyncOperation` polling, the data-plane token exchange and manifest HEADs, and the
+//! scope maps, tokens and `generateCredentials` of the registry.
 //!
 //! An import changes the target tags when its operation is polled and succeeds, so a
 //! later HEAD sees the imported digest.
@@ -38,6 +39,12 @@ struct State {
     failing: BTreeSet<String>,
     in_flight: usize,
     max_in_flight: usize,
+    /// Scope map name to its action list.
+    scope_maps: BTreeMap<String, Vec<String>>,
+    /// Token name to its scope map id and status.
+    tokens: BTreeMap<String, (String, String)>,
+    /// ARM writes to scope maps and tokens, and `generateCredentials` calls, as `METHOD name`.
+    token_writes: Vec<String>,
 }
 
 /// The registry `name` in the fake ARM and its data plane.
@@ -221,6 +228,15 @@ impl Respond for FakeAcr {
             ("GET", path) if path.starts_with("/operations/import-") => {
                 self.poll_import(&path["/operations/import-".len()..])
             }
+            (_, path) if path.starts_with(&format!("{registry}/scopeMaps/")) => {
+                self.scope_map_route(request, &path[registry.len() + "/scopeMaps/".len()..])
+            }
+            (_, path) if path.starts_with(&format!("{registry}/tokens/")) => {
+                self.token_route(request, &path[registry.len() + "/tokens/".len()..])
+            }
+            ("POST", path) if path == format!("{registry}/generateCredentials") => {
+                self.generate_credentials(request)
+            }
             ("POST", "/oauth2/exchange") => {
                 ResponseTemplate::new(200).set_body_json(json!({"refresh_token": DATA_PLANE_JWT}))
             }
@@ -233,4 +249,162 @@ impl Respond for FakeAcr {
             })),
         }
     }
+}
+
+/// Scope maps, tokens and `generateCredentials`. Writes return 200 with the resource in state
+/// `Succeeded`, so the client's long-running operations finish without polling.
+impl FakeAcr {
+    /// Stores scope map `name` with `actions`, as if created earlier.
+    pub fn set_scope_map(&self, name: &str, actions: &[&str]) {
+        let actions = actions.iter().map(|action| (*action).to_owned()).collect();
+        self.lock().scope_maps.insert(name.to_owned(), actions);
+    }
+
+    /// Returns the actions of scope map `name`, when it exists.
+    pub fn scope_map_actions(&self, name: &str) -> Option<Vec<String>> {
+        self.lock().scope_maps.get(name).cloned()
+    }
+
+    /// Stores an enabled token `name` bound to scope map `scope_map`, as if created earlier.
+    pub fn set_token(&self, name: &str, scope_map: &str) {
+        let scope_map_id = format!("{}/scopeMaps/{scope_map}", self.registry_path());
+        self.lock()
+            .tokens
+            .insert(name.to_owned(), (scope_map_id, "enabled".to_owned()));
+    }
+
+    /// Returns the scope map id and status of token `name`, when it exists.
+    pub fn token_state(&self, name: &str) -> Option<(String, String)> {
+        self.lock().tokens.get(name).cloned()
+    }
+
+    /// Returns the scope map and token writes and the `generateCredentials` calls received, as
+    /// `PUT scopeMaps/NAME`, `PATCH tokens/NAME` or `POST generateCredentials NAME PASSWORD`.
+    pub fn token_writes(&self) -> Vec<String> {
+        self.lock().token_writes.clone()
+    }
+
+    /// Counts the passwords generated so far.
+    pub fn generated_passwords(&self) -> usize {
+        self.lock()
+            .token_writes
+            .iter()
+            .filter(|write| write.starts_with("POST generateCredentials"))
+            .count()
+    }
+
+    /// Returns the password value the fake generates as the `count`-th password (from 1).
+    pub fn password_value(count: usize) -> String {
+        format!("s3cr3t-generated-{count}")
+    }
+
+    fn scope_map_body(&self, name: &str, actions: &[String]) -> Value {
+        json!({
+            "id": format!("{}/scopeMaps/{name}", self.registry_path()),
+            "name": name,
+            "properties": {
+                "type": "UserDefined",
+                "actions": actions,
+                "provisioningState": "Succeeded"
+            }
+        })
+    }
+
+    fn token_body(&self, name: &str, scope_map_id: &str, status: &str) -> Value {
+        json!({
+            "id": format!("{}/tokens/{name}", self.registry_path()),
+            "name": name,
+            "properties": {
+                "scopeMapId": scope_map_id,
+                "status": status,
+                "provisioningState": "Succeeded"
+            }
+        })
+    }
+
+    fn scope_map_route(&self, request: &Request, name: &str) -> ResponseTemplate {
+        let method = request.method.as_str();
+        let mut state = self.lock();
+        if method != "GET" {
+            let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+            let Some(actions) = body["properties"]["actions"].as_array() else {
+                return ResponseTemplate::new(400);
+            };
+            let actions = actions
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect();
+            state
+                .token_writes
+                .push(format!("{method} scopeMaps/{name}"));
+            state.scope_maps.insert(name.to_owned(), actions);
+        }
+        match state.scope_maps.get(name) {
+            Some(actions) => {
+                ResponseTemplate::new(200).set_body_json(self.scope_map_body(name, actions))
+            }
+            None => not_found(&format!("scope map {name}")),
+        }
+    }
+
+    fn token_route(&self, request: &Request, name: &str) -> ResponseTemplate {
+        let method = request.method.as_str();
+        let mut state = self.lock();
+        if method != "GET" {
+            let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+            let properties = &body["properties"];
+            let current = state.tokens.get(name).cloned();
+            let scope_map_id = properties["scopeMapId"]
+                .as_str()
+                .map(str::to_owned)
+                .or(current.as_ref().map(|(id, _)| id.clone()));
+            let status = properties["status"]
+                .as_str()
+                .map(str::to_owned)
+                .or(current.map(|(_, status)| status))
+                .unwrap_or_else(|| "enabled".to_owned());
+            let Some(scope_map_id) = scope_map_id else {
+                return ResponseTemplate::new(400);
+            };
+            state.token_writes.push(format!("{method} tokens/{name}"));
+            state.tokens.insert(name.to_owned(), (scope_map_id, status));
+        }
+        match state.tokens.get(name) {
+            Some((scope_map_id, status)) => ResponseTemplate::new(200)
+                .set_body_json(self.token_body(name, scope_map_id, status)),
+            None => not_found(&format!("token {name}")),
+        }
+    }
+
+    fn generate_credentials(&self, request: &Request) -> ResponseTemplate {
+        let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+        let token_id = body["tokenId"].as_str().unwrap_or_default();
+        let Some(name) = token_id.rsplit('/').next().filter(|name| !name.is_empty()) else {
+            return ResponseTemplate::new(400);
+        };
+        let password = body["name"].as_str().unwrap_or("password1").to_owned();
+        let mut state = self.lock();
+        if !state.tokens.contains_key(name) {
+            return not_found(&format!("token {name}"));
+        }
+        state
+            .token_writes
+            .push(format!("POST generateCredentials {name} {password}"));
+        let count = state
+            .token_writes
+            .iter()
+            .filter(|write| write.starts_with("POST generateCredentials"))
+            .count();
+        ResponseTemplate::new(200).set_body_json(json!({
+            "username": name,
+            "passwords": [{"name": password, "value": Self::password_value(count)}]
+        }))
+    }
+}
+
+fn not_found(what: &str) -> ResponseTemplate {
+    ResponseTemplate::new(404).set_body_json(json!({
+        "error": {"code": "ResourceNotFound", "message": format!("{what} not found in the fake")}
+    }))
 }

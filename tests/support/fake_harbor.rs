@@ -1,7 +1,8 @@
 //! The Harbor endpoints that replication workflows call: registry endpoints with ping,
 //! replication policies and executions. Every request is recorded.
 //!
-//! An execution reports `InProgress` on its first GET and `Succeed` from then on.
+//! An execution reports `InProgress` on its first GET and `Succeed` from then on, or `Failed`
+//! with one failed task when its policy is listed in [`HarborState::failing_policies`].
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -28,6 +29,8 @@ pub struct HarborState {
     pub policies: Vec<ReplicationPolicy>,
     /// Executions by id, with the number of GETs received.
     pub executions: BTreeMap<i64, (ReplicationExecution, usize)>,
+    /// Names of policies whose executions end `Failed`, with one of two tasks failed.
+    pub failing_policies: BTreeSet<String>,
 }
 
 /// A running fake Harbor.
@@ -61,6 +64,22 @@ impl FakeHarbor {
     /// Locks the state, for seeding and inspection.
     pub fn state(&self) -> MutexGuard<'_, HarborState> {
         self.state.lock().unwrap()
+    }
+
+    /// Returns the received requests that change state: every POST, PUT, PATCH and DELETE
+    /// except the pings, which only test a connection.
+    pub fn writes(&self) -> Vec<String> {
+        self.state()
+            .requests
+            .iter()
+            .filter(|request| {
+                ["POST ", "PUT ", "PATCH ", "DELETE "]
+                    .iter()
+                    .any(|method| request.starts_with(method))
+                    && *request != "POST /registries/ping"
+            })
+            .cloned()
+            .collect()
     }
 
     /// Counts the received requests that match `line` exactly, such as `POST /registries`.
@@ -152,8 +171,22 @@ fn registries(
             page(items)
         }
         ("POST", ["ping"]) => {
-            let url = body["url"].as_str().unwrap_or_default();
-            if state.unreachable.contains(url) {
+            // A ping by id tests the stored endpoint, with the fields the request gives.
+            let stored = body["id"].as_i64().and_then(|id| {
+                state
+                    .registries
+                    .iter()
+                    .find(|registry| registry.id == Some(id))
+            });
+            if body["id"].is_i64() && stored.is_none() {
+                return error(404, "NOT_FOUND", "registry not found");
+            }
+            let url = body["url"]
+                .as_str()
+                .or_else(|| stored.and_then(|registry| registry.url.as_deref()))
+                .unwrap_or_default()
+                .to_owned();
+            if state.unreachable.contains(&url) {
                 error(
                     400,
                     "BAD_REQUEST",
@@ -179,7 +212,42 @@ fn registries(
                 || error(404, "NOT_FOUND", "registry not found"),
                 |registry| ok_json(masked(registry)),
             ),
+        ("PUT", [id]) => {
+            let Some(registry) = state
+                .registries
+                .iter_mut()
+                .find(|registry| registry.id.map(|i| i.to_string()).as_deref() == Some(*id))
+            else {
+                return error(404, "NOT_FOUND", "registry not found");
+            };
+            update_registry(registry, &body);
+            ResponseTemplate::new(200)
+        }
         _ => error(404, "NOT_FOUND", "no such registry route"),
+    }
+}
+
+/// Applies the fields of a `RegistryUpdate` that are present, as Harbor does.
+fn update_registry(registry: &mut Registry, body: &Value) {
+    let text = |key: &str| body[key].as_str().map(str::to_owned);
+    if let Some(url) = text("url") {
+        registry.url = Some(url);
+    }
+    if let Some(description) = text("description") {
+        registry.description = Some(description);
+    }
+    if let Some(insecure) = body["insecure"].as_bool() {
+        registry.insecure = Some(insecure);
+    }
+    let credential = registry.credential.get_or_insert_with(Default::default);
+    if let Some(kind) = text("credential_type") {
+        credential.r#type = Some(kind);
+    }
+    if let Some(key) = text("access_key") {
+        credential.access_key = Some(key);
+    }
+    if let Some(secret) = text("access_secret") {
+        credential.access_secret = Some(harbor_client::generated::Secret::new(&secret));
     }
 }
 
@@ -266,10 +334,17 @@ fn executions(
             };
             *polls += 1;
             let mut current = execution.clone();
-            if *polls == 1 {
+            let polls = *polls;
+            let fails = is_failing(&state.policies, &state.failing_policies, &current);
+            if polls == 1 {
                 current.status = Some("InProgress".to_owned());
                 current.in_progress = Some(1);
                 current.succeed = Some(1);
+            } else if fails {
+                current.status = Some("Failed".to_owned());
+                current.in_progress = Some(0);
+                current.succeed = Some(1);
+                current.failed = Some(1);
             } else {
                 current.status = Some("Succeed".to_owned());
                 current.in_progress = Some(0);
@@ -277,6 +352,50 @@ fn executions(
             }
             ok_json(current)
         }
+        ("GET", [id, "tasks"]) => {
+            let Some((execution, _)) = id
+                .parse::<i64>()
+                .ok()
+                .and_then(|id| state.executions.get(&id))
+            else {
+                return error(404, "NOT_FOUND", "execution not found");
+            };
+            let execution_id = execution.id.unwrap_or_default();
+            let tasks = if is_failing(&state.policies, &state.failing_policies, execution) {
+                vec![json!({
+                    "id": FAILED_TASK_OFFSET + execution_id,
+                    "execution_id": execution_id,
+                    "status": "Failed",
+                    "src_resource": "library/nginx:1.25.3",
+                    "dst_resource": "exampleacr.azurecr.io/mirror/nginx:1.25.3"
+                })]
+            } else {
+                Vec::new()
+            };
+            page(tasks)
+        }
+        ("GET", [_, "tasks", _, "log"]) => ResponseTemplate::new(200)
+            .insert_header("Content-Type", "text/plain")
+            .set_body_string(FAILED_TASK_LOG),
         _ => error(404, "NOT_FOUND", "no such execution route"),
     }
+}
+
+/// Task ids of failed tasks are the execution id plus this offset.
+pub const FAILED_TASK_OFFSET: i64 = 1000;
+
+/// Log of every failed task.
+pub const FAILED_TASK_LOG: &str = "copying library/nginx:1.25.3\npushing blob sha256:aaaa\nfailed: 401 unauthorized: token password expired\n";
+
+/// Reports whether `execution` belongs to a policy listed in `failing`.
+fn is_failing(
+    policies: &[ReplicationPolicy],
+    failing: &BTreeSet<String>,
+    execution: &ReplicationExecution,
+) -> bool {
+    policies
+        .iter()
+        .find(|policy| policy.id.is_some() && policy.id == execution.policy_id)
+        .and_then(|policy| policy.name.as_deref())
+        .is_some_and(|name| failing.contains(name))
 }
