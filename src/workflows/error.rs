@@ -24,6 +24,24 @@ pub enum WorkflowError {
     /// A Harbor setting is invalid, or a Harbor request failed.
     #[error("Harbor request failed")]
     Harbor(#[source] Box<harbor_client::Error>),
+
+    /// Harbor rejected the ping of a registry endpoint with an error status, because it cannot
+    /// reach the registry or log in to it.
+    #[error(
+        "registry endpoint {endpoint:?} at {url} failed Harbor's ping with status {status}: \
+         check the URL, the network path from Harbor to the registry and the credential"
+    )]
+    EndpointUnreachable {
+        /// Name of the endpoint in Harbor.
+        endpoint: String,
+        /// URL of the registry.
+        url: String,
+        /// HTTP status of Harbor's response to the ping.
+        status: u16,
+        /// The ping's error, with Harbor's message.
+        #[source]
+        source: Box<harbor_client::Error>,
+    },
 }
 
 impl From<acr_client::Error> for WorkflowError {

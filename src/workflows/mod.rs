@@ -4,12 +4,15 @@
 //!
 //! - [`import_images`]: copy images from Harbor into ACR with `importImage` or a client-side
 //!   copy, picked per image by [`transfer_route`].
+//! - [`replicate_to_acr`]: push from Harbor to ACR through an endpoint that logs in with an ACR
+//!   token, checked by ping, then run the policy and wait for it.
 //! - [`multi_cloud_fanout`]: push from a primary Harbor to replica Harbors, ACR, ECR and GCR.
 
 mod error;
 pub mod import_images;
 pub mod multi_cloud_fanout;
 mod plan;
+pub mod replicate_to_acr;
 pub mod transfer_route;
 
 pub use error::WorkflowError;
