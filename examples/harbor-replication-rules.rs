@@ -5,10 +5,19 @@
 //! cargo run --example harbor-replication-rules -- --dry-run
 //! HARBOR_PASSWORD=... cargo run --example harbor-replication-rules -- \
 //!     --url https://harbor.example.com --start push-to-acr
+//! cargo run --example harbor-replication-rules -- --replicate-to-acr --dry-run
+//! az login
+//! HARBOR_PASSWORD=... cargo run --example harbor-replication-rules -- \
+//!     --url https://harbor.example.com --replicate-to-acr --config my-harbor.toml
 //! ```
 //!
 //! The rules name their remote registries by endpoint name (`docker-hub`, `harbor-peer`, `acr`,
 //! as the `harbor-registry-endpoints` example creates them) and look up the endpoint ids first.
+//!
+//! With `--replicate-to-acr` the example runs the `replicate_to_acr` workflow instead, from the
+//! `[acr]` section of a deployment configuration (default: the bundled `examples/harbor.toml`).
+//! The workflow ensures the ACR scope map and token, a token password when Harbor needs one,
+//! the ACR endpoint checked by ping, the push rule, and one run.
 
 #[path = "common/dry_run.rs"]
 #[allow(dead_code)]
@@ -18,10 +27,17 @@ mod dry_run;
 mod harbor_args;
 
 use std::error::Error;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
+use acr_client::AcrManagementClient;
+use acr_client::arm::ArmClient;
 use clap::Parser;
+use harbor_azure::config::Config;
+use harbor_azure::plan::{Plan, Preset, SecretMode, load_chart_keys};
+use harbor_azure::workflows::replicate_to_acr::{self, ReplicateToAcrInput};
 use harbor_client::generated::operations::registry::ListRegistries;
 use harbor_client::generated::operations::replication::{
     CreateReplicationPolicy, ListReplicationPolicies,
@@ -39,6 +55,9 @@ use serde_json::Value;
 use dry_run::{error_chain, print_request};
 use harbor_args::HarborArgs;
 
+/// The bundled deployment configuration.
+const DEFAULT_CONFIG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/harbor.toml");
+
 #[derive(Debug, Parser)]
 #[command(about = "Ensure replication rules between Harbor, Docker Hub, a peer Harbor and ACR")]
 struct Cli {
@@ -53,7 +72,15 @@ struct Cli {
     /// Maximum time to wait for each started run, in seconds.
     #[arg(long, default_value_t = 1800)]
     wait_seconds: u64,
-    /// Print the requests instead of sending them. Needs no environment variable.
+    /// Run the replicate_to_acr workflow from the `[acr]` section of `--config` instead of
+    /// ensuring the four rules. Needs an Azure CLI login unless `--dry-run` is given.
+    #[arg(long)]
+    replicate_to_acr: bool,
+    /// Deployment configuration (TOML) that `--replicate-to-acr` reads.
+    #[arg(long, value_name = "PATH", default_value = DEFAULT_CONFIG)]
+    config: PathBuf,
+    /// Print the requests instead of sending them, or the workflow's plan with
+    /// `--replicate-to-acr`. Needs no environment variable.
     #[arg(long)]
     dry_run: bool,
 }
@@ -140,10 +167,11 @@ fn spec(rule: &Rule, registry_id: i64) -> Result<ReplicationPolicySpec, Box<dyn 
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = if cli.dry_run {
-        dry_run(&cli)
-    } else {
-        apply(&cli)
+    let result = match (cli.replicate_to_acr, cli.dry_run) {
+        (true, true) => plan_replicate_to_acr(&cli),
+        (true, false) => apply_replicate_to_acr(&cli),
+        (false, true) => dry_run(&cli),
+        (false, false) => apply(&cli),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -270,4 +298,75 @@ async fn ensure_rule(
         .id
         .ok_or_else(|| format!("replication rule {} has no id", rule.name))?;
     Ok((outcome.verb(), id))
+}
+
+/// Builds the workflow input from the configuration's deployment plan, so the workflow uses the
+/// names of the main job. The plan needs the Harbor chart's values.yaml from the specs folder, and
+/// reads no secret.
+fn replicate_to_acr_input(
+    cli: &Cli,
+) -> Result<(ReplicateToAcrInput, harbor_azure::plan::AcrPlan), Box<dyn Error>> {
+    let config = Config::load(&cli.config)?;
+    let chart_keys = load_chart_keys(Path::new(env!("CARGO_MANIFEST_DIR")))?;
+    let plan = Plan::build(
+        &config,
+        Preset::ManagedDisks,
+        &chart_keys,
+        SecretMode::Placeholder,
+    )?;
+    let acr = plan.acr.ok_or_else(|| {
+        format!(
+            "{} has no [acr] section; add one to replicate to ACR",
+            cli.config.display()
+        )
+    })?;
+    let input = ReplicateToAcrInput::from_plan(&acr, &plan.harbor)?.wait(
+        WaitOptions::with_timeout(Duration::from_secs(cli.wait_seconds)),
+    );
+    Ok((input, acr))
+}
+
+/// Prints the workflow's steps without sending a request.
+fn plan_replicate_to_acr(cli: &Cli) -> Result<(), Box<dyn Error>> {
+    let (input, acr) = replicate_to_acr_input(cli)?;
+    println!(
+        "Dry run: replicate_to_acr from {} for registry {} in resource group {}, Harbor at {} as {}",
+        cli.config.display(),
+        acr.registry,
+        acr.resource_group,
+        cli.harbor.url,
+        cli.harbor.username
+    );
+    print!("{}", replicate_to_acr::plan(&input));
+    Ok(())
+}
+
+/// Runs the workflow and prints one line per step, then the run's task counts.
+///
+/// NOTE: this path has run only against the fakes of the workflow tests, not against a real
+/// ACR or Harbor.
+fn apply_replicate_to_acr(cli: &Cli) -> Result<(), Box<dyn Error>> {
+    let (input, acr_plan) = replicate_to_acr_input(cli)?;
+    let harbor = cli.harbor.client()?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let credential = azure_identity::AzureCliCredential::new(None)?;
+        let arm =
+            ArmClient::builder(credential as Arc<dyn azure_core::credentials::TokenCredential>)
+                .build()?;
+        let acr =
+            AcrManagementClient::new(arm, &acr_plan.subscription_id, &acr_plan.resource_group)?;
+        let report = replicate_to_acr::apply(&acr, &harbor, &input).await?;
+        print!("{report}");
+        match (report.failure(), report.error()) {
+            (Some(step), Some(error)) => Err(format!(
+                "replicate_to_acr stopped at {} {}: {}",
+                step.action,
+                step.target,
+                error_chain(error)
+            )
+            .into()),
+            _ => Ok(()),
+        }
+    })
 }

@@ -271,6 +271,72 @@ fn replication_rules_prints_four_rules() {
 }
 
 #[test]
+fn replication_rules_plans_replicate_to_acr() {
+    let output = dry_run("harbor-replication-rules", &["--replicate-to-acr"]);
+    let repositories = ["nginx", "hello"]
+        .iter()
+        .flat_map(|repository| {
+            ["content/read", "content/write", "metadata/read"]
+                .map(|action| format!("repositories/mirror/{repository}/{action}"))
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+
+    assert_contains(
+        &output,
+        "examples/harbor.toml for registry exampleacr in resource group rg-harbor, Harbor at https://harbor.example.test as admin\n",
+    );
+    assert_contains(
+        &output,
+        &format!(
+            "replicate_to_acr:\n  1. ensure_scope_map exampleacr/harbor-push-scope-map ({repositories}; actions already in the map stay)\n"
+        ),
+    );
+    assert_contains(
+        &output,
+        "  2. ensure_token exampleacr/harbor-push (enabled, bound to scope map harbor-push-scope-map)\n",
+    );
+    assert_contains(
+        &output,
+        "  3. generate_token_password exampleacr/harbor-push/password1 (only when the token is new, the endpoint is missing or it logs in as another user; no expiry)\n",
+    );
+    assert_contains(
+        &output,
+        "  4. ensure_registry exampleacr (azure-acr at https://exampleacr.azurecr.io as harbor-push, checked by ping)\n",
+    );
+    assert_contains(
+        &output,
+        "  5. ensure_replication_policy library-to-exampleacr (push library/{hello,nginx} to exampleacr under namespace mirror in place of the first path component, trigger event_based)\n",
+    );
+    assert_contains(
+        &output,
+        "  6. run_replication library-to-exampleacr (start a run and wait for it, timeout 1800 s)\n",
+    );
+    assert!(!output.contains("# rule "), "{output}");
+}
+
+#[test]
+fn replicate_to_acr_rejects_missing_config() {
+    let binary = examples_dir().join(format!(
+        "harbor-replication-rules{}",
+        std::env::consts::EXE_SUFFIX
+    ));
+    let output = Command::new(binary)
+        .args([
+            "--dry-run",
+            "--replicate-to-acr",
+            "--config",
+            "no-such-harbor.toml",
+        ])
+        .output()
+        .expect("the example runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+
+    assert!(!output.status.success());
+    assert!(stderr.contains("no-such-harbor.toml"), "{stderr}");
+}
+
+#[test]
 fn replication_rules_rejects_invalid_cron() {
     let binary = examples_dir().join(format!(
         "harbor-replication-rules{}",
