@@ -1,6 +1,7 @@
 //! The deployment configuration: the bundled sample, parse errors and validation rules.
 
 use harbor_azure::config::{Config, ConfigError, SecretRef};
+use harbor_azure::workflows::transfer_route::SourceExposure;
 
 const SAMPLE_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/harbor.toml");
 
@@ -447,4 +448,44 @@ fn load_names_missing_file() {
         message.starts_with("failed to read configuration /nonexistent/harbor.toml"),
         "{message}"
     );
+}
+
+#[test]
+fn ingress_exposure_parses_each_topology() {
+    assert_eq!(
+        Config::load(SAMPLE_PATH).unwrap().ingress_nginx.exposure,
+        Some(SourceExposure::Public)
+    );
+    for (value, expected) in [
+        ("internal", SourceExposure::Internal),
+        ("private-link", SourceExposure::PrivateLink),
+    ] {
+        let text = sample_with("exposure =", &format!("exposure = \"{value}\""));
+        let config = Config::from_toml(&text).unwrap();
+        assert_eq!(config.ingress_nginx.exposure, Some(expected), "{value}");
+    }
+    let without = sample_with("exposure =", "");
+    assert_eq!(
+        Config::from_toml(&without).unwrap().ingress_nginx.exposure,
+        None
+    );
+}
+
+#[test]
+fn ingress_exposure_rejects_unknown_topology() {
+    let text = sample_with("exposure =", "exposure = \"private_link\"");
+    let error = Config::from_toml(&text).unwrap_err();
+    let ConfigError::Parse { key, line, .. } = &error else {
+        panic!("expected a parse error, got: {error}");
+    };
+    assert_eq!(key, "ingress_nginx.exposure");
+    let expected_line = text
+        .lines()
+        .position(|l| l.starts_with("exposure ="))
+        .unwrap()
+        + 1;
+    assert_eq!(*line, Some(expected_line));
+    let message = error.to_string();
+    assert!(message.contains("private_link"), "{message}");
+    assert!(message.contains("`private-link`"), "{message}");
 }

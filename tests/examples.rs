@@ -59,6 +59,12 @@ fn harbor_on_aks_plan_writes_files() {
     assert!(stdout.contains("ensure scope map harbor-push-scope-map on registry exampleacr"));
     assert!(stdout.contains("ensure replication rule library-to-exampleacr"));
     assert!(stdout.contains("import harbor.example.test/library/nginx:1.25.3 to exampleacr.azurecr.io/mirror/nginx:1.25.3"));
+    assert!(
+        stdout.contains(
+            "route: server-side import: Harbor's ingress has a public load balancer, so ACR's import service can pull from harbor.example.test"
+        ),
+        "{stdout}"
+    );
     assert!(stdout.contains("Wrote 9 files to"), "{stdout}");
 
     let plan_txt = std::fs::read_to_string(out.path().join("plan.txt")).unwrap();

@@ -6,6 +6,7 @@ use acr_client::{ImportMode, SkuName, ZoneRedundancy};
 use aks_deploy::chart_keys::ChartKeys;
 use harbor_azure::config::Config;
 use harbor_azure::plan::{Plan, PlanError, Preset, SecretMode, StepKind, Target, load_chart_keys};
+use harbor_azure::workflows::transfer_route::{Route, RouteReason, SourceExposure};
 use secrecy::SecretString;
 use serde_json::Value;
 
@@ -571,4 +572,65 @@ fn preset_names_round_trip() {
         error.to_string(),
         "unknown preset `zonal`: use managed-disks, managed-services or across-zones"
     );
+}
+
+#[test]
+fn import_route_follows_ingress_exposure() {
+    let sample = std::fs::read_to_string(SAMPLE_PATH).unwrap();
+    assert!(sample.contains("\nexposure = \"public\"\n"), "{sample}");
+    let with_exposure = |line: &str| {
+        let text = sample.replace("exposure = \"public\"", line);
+        plan_for(&Config::from_toml(&text).unwrap(), Preset::ManagedDisks)
+    };
+    let cases = [
+        (
+            "exposure = \"public\"",
+            Route::ServerSideImport,
+            "import harbor.example.test/library/nginx:1.25.3 to exampleacr.azurecr.io/mirror/nginx:1.25.3",
+            "route: server-side import: Harbor's ingress has a public load balancer",
+        ),
+        (
+            "exposure = \"internal\"",
+            Route::ClientSideCopy,
+            "copy harbor.example.test/library/nginx:1.25.3 to exampleacr.azurecr.io/mirror/nginx:1.25.3",
+            "route: client-side copy: Harbor's ingress is an internal load balancer",
+        ),
+        (
+            "exposure = \"private-link\"",
+            Route::ClientSideCopy,
+            "copy harbor.example.test/library/hello:1.0.0 to exampleacr.azurecr.io/mirror/hello:1.0.0",
+            "route: client-side copy: Harbor's ingress is reached through a Private Link Service",
+        ),
+        (
+            "",
+            Route::ServerSideImport,
+            "import harbor.example.test/library/nginx:1.25.3",
+            "route: server-side import: assumed that ACR's import service can reach harbor.example.test",
+        ),
+    ];
+    for (line, route, summary, detail) in cases {
+        let plan = with_exposure(line);
+        assert_eq!(plan.imports.len(), 2, "{line}");
+        for import in &plan.imports {
+            assert_eq!(import.route.route, route, "{line}");
+        }
+        let text = plan.render_text();
+        assert!(text.contains(summary), "{line}: {text}");
+        assert!(text.contains(detail), "{line}: {text}");
+    }
+
+    let private_link = with_exposure("exposure = \"private-link\"");
+    assert_eq!(
+        private_link.imports[0].route.reason,
+        RouteReason::Exposure {
+            exposure: SourceExposure::PrivateLink,
+            host: "harbor.example.test".to_owned(),
+        }
+    );
+    let import_steps = private_link
+        .steps()
+        .into_iter()
+        .filter(|step| matches!(step.kind, StepKind::AcrImport(_)))
+        .count();
+    assert_eq!(import_steps, 2);
 }

@@ -15,7 +15,11 @@ use aks_deploy::kube_apply::Applier;
 use aks_deploy::manifests::{RegistryCredentials, cluster_issuer_resource, pull_secret};
 use aks_deploy::rollout::{WaitPolicy, wait_for_deployment, wait_for_release};
 use harbor_azure::config::Config;
-use harbor_azure::plan::{PULL_SECRET, Plan, Preset, SecretMode, StepKind, load_chart_keys};
+use harbor_azure::plan::{
+    PULL_SECRET, Plan, PlannedImport, Preset, SecretMode, StepKind, load_chart_keys,
+};
+use harbor_azure::workflows::import_images::{self, ImageMapping, ImageStatus, ImportImagesInput};
+use harbor_azure::workflows::transfer_route::{Reachability, Route};
 use harbor_client::tasks::{
     ensure_registry, ensure_replication_policy, ensure_robot, refresh_robot_secret,
 };
@@ -284,9 +288,17 @@ async fn run_step(
                 .robot_secret
                 .clone()
                 .ok_or("the robot step left no secret")?;
-            let request = plan.imports[index].request(&username, password)?;
-            acr.import_image(&acr_plan.registry, &request).await?;
-            Ok(Outcome::Created)
+            let import = &plan.imports[index];
+            match import.route.route {
+                Route::ServerSideImport => {
+                    let request = import.request(&username, password)?;
+                    acr.import_image(&acr_plan.registry, &request).await?;
+                    Ok(Outcome::Created)
+                }
+                Route::ClientSideCopy => {
+                    copy_image(acr, &acr_plan.registry, import, username, password).await
+                }
+            }
         }
         StepKind::AppNamespace => {
             let app = plan.app.as_ref().ok_or("the plan has no application")?;
@@ -363,6 +375,35 @@ fn compare<K: Resource>(before: Option<String>, after: &K) -> Outcome {
             Outcome::Unchanged
         }
         Some(_) => Outcome::Updated,
+    }
+}
+
+/// Copies one image from Harbor into ACR from this machine, because ACR's import service
+/// cannot reach Harbor. The copy skips a target tag that already has the source digest.
+async fn copy_image(
+    acr: &AcrManagementClient,
+    registry: &acr_client::RegistryName,
+    import: &PlannedImport,
+    username: String,
+    password: SecretString,
+) -> Result<Outcome, BoxError> {
+    let image = ImageMapping::new(&import.source_image, &import.target_tag)?;
+    let source = format!("https://{}", import.source_registry);
+    // The plan chose the copy, so the source is marked unreachable for the workflow's
+    // planner too.
+    let input = ImportImagesInput::new(registry.clone(), &source, vec![image])?
+        .with_credentials(username, password)
+        .with_source_reachability(Reachability::Unreachable);
+    let report = import_images::apply(acr, &input).await?;
+    let result = report
+        .images
+        .into_iter()
+        .next()
+        .ok_or("the copy returned no result")?;
+    match result.status {
+        ImageStatus::Imported { .. } => Ok(Outcome::Created),
+        ImageStatus::Skipped { .. } => Ok(Outcome::Unchanged),
+        ImageStatus::Failed { cause } => Err(cause.into()),
     }
 }
 

@@ -4,6 +4,7 @@ use serde::Deserialize;
 
 use super::rules;
 use super::validate::Validator;
+use crate::workflows::transfer_route::SourceExposure;
 
 /// cert-manager, which issues Harbor's TLS certificate through an ACME cluster issuer.
 #[derive(Debug, Clone, Deserialize)]
@@ -58,6 +59,11 @@ pub struct IngressNginxConfig {
     /// Helm release of the controller. Default: `ingress-nginx`.
     #[serde(default = "default_ingress_nginx")]
     pub release: String,
+    /// Exposure of the controller's Service: `public`, `internal` or `private-link`. It
+    /// decides whether ACR's import service can reach Harbor, so whether the images of
+    /// `[acr.import]` are imported by ACR or copied by `apply`. Default: unset, and the plan
+    /// states that it assumes ACR can reach Harbor.
+    pub exposure: Option<SourceExposure>,
 }
 
 fn default_ingress_nginx() -> String {
@@ -69,6 +75,7 @@ impl Default for IngressNginxConfig {
         Self {
             namespace: default_ingress_nginx(),
             release: default_ingress_nginx(),
+            exposure: None,
         }
     }
 }

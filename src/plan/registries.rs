@@ -9,10 +9,13 @@ use harbor_client::tasks::replication::{Destination, Direction, Filter, Trigger}
 use harbor_client::tasks::{
     Provider, RegistrySpec, ReplicationPolicySpec, RobotLevel, RobotPermissionSpec, RobotSpec,
 };
+use oci_transfer::PlatformSelection;
 use secrecy::SecretString;
+use url::Url;
 
 use super::{PlanError, Preset};
 use crate::config::{AcrConfig, AcrImport, Config};
+use crate::workflows::transfer_route::{DestinationKind, RouteDecision, RouteInput, plan_route};
 
 /// The ACR resources the plan creates.
 #[derive(Debug, Clone)]
@@ -159,6 +162,8 @@ pub struct PlannedImport {
     pub source_image: String,
     /// Target in ACR, `namespace/repository:tag`.
     pub target_tag: String,
+    /// Server-side import or client-side copy, from `ingress_nginx.exposure`, and why.
+    pub route: RouteDecision,
 }
 
 impl PlannedImport {
@@ -303,12 +308,23 @@ pub(crate) fn planned_imports(config: &Config) -> Result<Vec<PlannedImport>, Pla
     let Some(import) = config.acr.as_ref().and_then(|acr| acr.import.as_ref()) else {
         return Ok(Vec::new());
     };
+    let source_url = format!("https://{}", config.harbor.hostname);
+    let source = Url::parse(&source_url).map_err(|_| PlanError::Setting {
+        key: "harbor.hostname".to_owned(),
+        value: config.harbor.hostname.clone(),
+        rule: "the hostname forms an https URL".to_owned(),
+    })?;
+    let route = plan_route(
+        &RouteInput::new(DestinationKind::Acr, &source, &PlatformSelection::All)
+            .exposure(config.ingress_nginx.exposure),
+    );
     let mut imports = Vec::new();
     for image in &import.images {
         let planned = PlannedImport {
             source_registry: config.harbor.hostname.clone(),
             source_image: format!("{}/{image}", import.project),
             target_tag: format!("{}/{image}", import.target_namespace),
+            route: route.clone(),
         };
         // Builds the request once with a stand-in password, so acr-client checks the names now.
         planned

@@ -6,6 +6,7 @@ use k8s_openapi::api::storage::v1::StorageClass;
 use serde::Serialize;
 
 use super::Plan;
+use crate::workflows::transfer_route::Route;
 
 /// The system a step acts on; steps are grouped by it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -59,7 +60,7 @@ pub enum StepKind {
     HarborEndpoint,
     /// Create or update the replication rule.
     HarborReplication,
-    /// Import the image at this index of [`Plan::imports`] into ACR.
+    /// Import or copy the image at this index of [`Plan::imports`] into ACR, by its route.
     AcrImport(usize),
     /// Apply the sample application's Namespace.
     AppNamespace,
@@ -249,17 +250,21 @@ impl Plan {
 
         if let Some(acr) = &self.acr {
             for (index, import) in self.imports.iter().enumerate() {
+                let verb = match import.route.route {
+                    Route::ServerSideImport => "import",
+                    Route::ClientSideCopy => "copy",
+                };
                 push(
                     Target::Acr,
                     StepKind::AcrImport(index),
                     format!(
-                        "import {}/{} to {}/{} (digest pinned, overwriting the tag)",
+                        "{verb} {}/{} to {}/{} (digest pinned, overwriting the tag)",
                         import.source_registry,
                         import.source_image,
                         acr.registry.login_server(),
                         import.target_tag
                     ),
-                    Vec::new(),
+                    vec![format!("route: {}", import.route)],
                 );
             }
         }
