@@ -147,9 +147,12 @@ async fn import_pins_digest_and_forces_tag() {
 
     let imports = acr.imports();
     assert_eq!(imports.len(), 4);
+    let source_host = source_server.address().to_string();
     for import in imports {
         assert!(import.source_image.contains("@sha256:"), "{import:?}");
         assert_eq!(import.mode, "Force");
+        assert_eq!(import.registry_uri.as_deref(), Some(source_host.as_str()));
+        assert_eq!(import.resource_id, None);
     }
 }
 
@@ -410,9 +413,17 @@ async fn acr_source_imports_by_resource_id() {
     assert_eq!(report.counts(), (1, 0, 0));
     assert_eq!(
         report.images[0].route.reason,
-        RouteReason::SourceIsAcr { resource_id }
+        RouteReason::SourceIsAcr {
+            resource_id: resource_id.clone()
+        }
     );
-    assert_eq!(acr.imports().len(), 1);
+    let imports = acr.imports();
+    assert_eq!(imports.len(), 1);
+    assert_eq!(
+        imports[0].resource_id.as_deref(),
+        Some(resource_id.as_str())
+    );
+    assert_eq!(imports[0].registry_uri, None);
     assert_eq!(acr.tag("mirror/nginx:1.0"), Some(digest('a')));
 }
 

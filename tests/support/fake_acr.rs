@@ -26,6 +26,10 @@ pub struct ReceivedImport {
     pub target_tags: Vec<String>,
     /// `mode`.
     pub mode: String,
+    /// `source.resourceId`, set when the source is another ACR.
+    pub resource_id: Option<String>,
+    /// `source.registryUri`, set when the source is a registry address.
+    pub registry_uri: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -142,6 +146,8 @@ impl FakeAcr {
                 })
                 .unwrap_or_default(),
             mode: body["mode"].as_str().unwrap_or_default().to_owned(),
+            resource_id: body["source"]["resourceId"].as_str().map(str::to_owned),
+            registry_uri: body["source"]["registryUri"].as_str().map(str::to_owned),
         };
         let mut state = self.lock();
         state.imports.push(import);
