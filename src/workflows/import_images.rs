@@ -455,33 +455,19 @@ pub async fn apply(
         None
     };
 
-    let results: Vec<(usize, ImageStatus)> = stream::iter(input.images.iter().zip(&routes).enumerate())
-        .map(|(index, (image, decision))| {
-            let target = &target;
-            let copy = copy.as_ref();
-            async move {
-                let result = match decision.route {
-                    Route::ClientSideCopy => {
-                        let copy = copy.expect("apply builds the copy clients when a route needs them");
-                        copy.copy_one(image).await
-                    }
-                    Route::ServerSideImport => import_one(acr, target, input, image)
-                        .await
-                        .map_err(ImageError::from),
-                };
-                let status = match result {
-                    Ok(status) => status,
-                    Err(cause) => {
-                        tracing::warn!(source = %image.source, target = %image.target, route = %decision.route, error = %cause, "image transfer failed");
-                        ImageStatus::Failed { cause }
-                    }
-                };
-                (index, status)
-            }
-        })
-        .buffer_unordered(input.concurrency.get())
-        .collect()
-        .await;
+    let results: Vec<(usize, ImageStatus)> =
+        stream::iter(input.images.iter().zip(&routes).enumerate())
+            .map(|(index, (image, decision))| {
+                let target = &target;
+                let copy = copy.as_ref();
+                async move {
+                    let status = transfer_one(acr, target, copy, input, image, decision).await;
+                    (index, status)
+                }
+            })
+            .buffer_unordered(input.concurrency.get())
+            .collect()
+            .await;
 
     let mut statuses: Vec<Option<ImageStatus>> = (0..input.images.len()).map(|_| None).collect();
     for (index, status) in results {
@@ -500,6 +486,31 @@ pub async fn apply(
         })
         .collect();
     Ok(ImportImagesReport { images })
+}
+
+/// Imports or copies one image by its route; a failure becomes the image's status.
+async fn transfer_one(
+    acr: &AcrManagementClient,
+    target: &DataPlaneClient,
+    copy: Option<&ClientCopy>,
+    input: &ImportImagesInput,
+    image: &ImageMapping,
+    decision: &RouteDecision,
+) -> ImageStatus {
+    let result = match (decision.route, copy) {
+        (Route::ClientSideCopy, Some(copy)) => copy.copy_one(image).await,
+        (Route::ClientSideCopy, None) => unreachable!("apply builds the copy clients first"),
+        (Route::ServerSideImport, _) => import_one(acr, target, input, image)
+            .await
+            .map_err(ImageError::from),
+    };
+    match result {
+        Ok(status) => status,
+        Err(cause) => {
+            tracing::warn!(source = %image.source, target = %image.target, route = %decision.route, error = %cause, "image transfer failed");
+            ImageStatus::Failed { cause }
+        }
+    }
 }
 
 async fn import_one(

@@ -157,6 +157,8 @@ fn copy_options(platforms: PlatformSelection, blob_concurrency: usize) -> CopyOp
 
 /// Builds a client of the ACR login server that authenticates with the refresh token of
 /// `target`'s Azure AD exchange.
+// NOTE: the workflow tests copy to a registry set with `with_copy_destination`, so this
+// client runs against a real ACR only; no test covers it.
 fn acr_destination(target: &DataPlaneClient) -> Result<RegistryClient, oci_transfer::Error> {
     let data_plane = target.clone();
     let provider = AcrRefreshToken::new(move |registry| {
