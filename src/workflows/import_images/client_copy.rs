@@ -196,8 +196,8 @@ impl Expected {
         match source.kind()? {
             // A selection applies to indexes only, so an image manifest is copied as it is.
             ManifestKind::Image(_) => Ok(Expected::Digest(digest)),
-            // NOTE: entries that are nested indexes are left out of the comparison, because
-            // the copy may rewrite them; an image with them is compared on its other entries.
+            // NOTE: the comparison leaves out entries that are nested indexes, because the copy
+            // may rewrite them. An image with nested indexes is compared on its other entries.
             ManifestKind::Index(index) => Ok(Expected::Entries(
                 index
                     .manifests()
