@@ -141,7 +141,8 @@ impl ReplicateToAcrReport {
 }
 
 impl fmt::Display for ReplicateToAcrReport {
-    /// Writes one line per step, then the run's task counts and failed tasks.
+    /// Writes one line per step, with the error and its causes for a failed step, then the
+    /// run's task counts and failed tasks.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (index, step) in self.steps.iter().enumerate() {
             write!(
@@ -156,7 +157,14 @@ impl fmt::Display for ReplicateToAcrReport {
                 write!(f, " ({})", step.note)?;
             }
             if let StepStatus::Failed(error) = &step.status {
+                // The workflow's own message names only the failed system, such as "Harbor
+                // request failed", so the causes follow it.
                 write!(f, ": {error}")?;
+                let mut cause = std::error::Error::source(error);
+                while let Some(inner) = cause {
+                    write!(f, ": {inner}")?;
+                    cause = inner.source();
+                }
             }
             writeln!(f)?;
         }
@@ -184,5 +192,33 @@ impl fmt::Display for ReplicateToAcrReport {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failed_step_shows_the_cause() {
+        let mut report = ReplicateToAcrReport::default();
+        let cause = harbor_client::Error::NotFound {
+            kind: "id of replication policy",
+            name: "push-to-exampleacr".to_owned(),
+        };
+        report.push(
+            "ensure_replication_policy",
+            "push-to-exampleacr",
+            StepStatus::Failed(cause.into()),
+            "",
+        );
+
+        let printed = report.to_string();
+
+        assert_eq!(
+            printed,
+            "  1. ensure_replication_policy push-to-exampleacr: failed: Harbor request failed: \
+             id of replication policy \"push-to-exampleacr\" not found\n"
+        );
     }
 }
