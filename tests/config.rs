@@ -444,10 +444,12 @@ fn validation_collects_every_problem() {
 fn load_names_missing_file() {
     let error = Config::load("/nonexistent/harbor.toml").unwrap_err();
     let message = error.to_string();
-    assert!(
-        message.starts_with("failed to read configuration /nonexistent/harbor.toml"),
-        "{message}"
+    assert_eq!(
+        message,
+        "failed to read configuration /nonexistent/harbor.toml"
     );
+    let cause = std::error::Error::source(&error).expect("the I/O error is the source");
+    assert!(cause.to_string().contains("No such file"), "{cause}");
 }
 
 #[test]

@@ -93,11 +93,12 @@ pub(crate) fn run(config_path: &Path, preset: Preset) -> Result<(), Box<dyn Erro
     let config = Config::load(config_path)?;
     let chart_keys = load_chart_keys(Path::new(env!("CARGO_MANIFEST_DIR")))?;
     let plan = Plan::build(&config, preset, &chart_keys, SecretMode::Resolve)?;
-    let admin_password = config
-        .harbor
-        .admin_password
-        .resolve()
-        .map_err(|error| format!("failed to read harbor.admin_password: {error}"))?;
+    let admin_password = config.harbor.admin_password.resolve().map_err(|error| {
+        format!(
+            "failed to read harbor.admin_password: {}",
+            crate::error_chain(&error)
+        )
+    })?;
 
     let runtime = tokio::runtime::Runtime::new()?;
     runtime

@@ -11,7 +11,7 @@ use super::validate::Problem;
 #[non_exhaustive]
 pub enum ConfigError {
     /// The file could not be read.
-    #[error("failed to read configuration {path}: {source}")]
+    #[error("failed to read configuration {path}")]
     Read {
         /// The file path.
         path: PathBuf,

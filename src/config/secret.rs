@@ -36,7 +36,7 @@ pub enum SecretError {
         source_name: String,
     },
     /// The file could not be read.
-    #[error("failed to read secret file {path}: {source}")]
+    #[error("failed to read secret file {path}")]
     FileRead {
         /// The file path.
         path: PathBuf,
@@ -246,6 +246,19 @@ mod tests {
         std::fs::write(&path, "\n").unwrap();
         let error = SecretRef::File(path).resolve().unwrap_err();
         assert!(error.to_string().contains("is empty"), "{error}");
+    }
+
+    #[test]
+    fn missing_file_secret_names_path_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("absent");
+        let error = SecretRef::File(path.clone()).resolve().unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!("failed to read secret file {}", path.display())
+        );
+        let cause = std::error::Error::source(&error).expect("the I/O error is the source");
+        assert!(cause.to_string().contains("No such file"), "{cause}");
     }
 
     #[test]
