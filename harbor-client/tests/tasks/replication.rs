@@ -288,7 +288,8 @@ async fn delete_stops_stuck_executions() {
     delete_replication_policy(&client, policy_id, options)
         .await
         .unwrap();
-    let lines: Vec<String> = harbor.take_requests().iter().map(|r| r.line()).collect();
+    let requests = harbor.take_requests();
+    let lines: Vec<String> = requests.iter().map(|r| r.line()).collect();
     assert_eq!(
         lines,
         [
@@ -300,6 +301,20 @@ async fn delete_stops_stuck_executions() {
             "GET /replication/executions/77".to_owned(),
             format!("DELETE /replication/policies/{policy_id}"),
         ]
+    );
+    let list = &requests[1];
+    let filters: Vec<(String, String)> = url::form_urlencoded::parse(list.query.as_bytes())
+        .into_owned()
+        .collect();
+    assert!(
+        filters.contains(&("policy_id".to_owned(), policy_id.to_string())),
+        "{}",
+        list.query
+    );
+    assert!(
+        filters.contains(&("status".to_owned(), "InProgress".to_owned())),
+        "{}",
+        list.query
     );
     assert_eq!(harbor.state().stopped, [77]);
     assert!(harbor.state().policies.is_empty());
