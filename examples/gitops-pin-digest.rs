@@ -30,7 +30,7 @@ use harbor_client::generated::operations::artifact::ListArtifacts;
 
 use dry_run::{error_chain, print_request};
 use harbor_args::HarborArgs;
-use pin::{Change, check_digest, pin_helm_values, pin_manifest};
+use pin::{Change, check_digest, has_repository_line, pin_helm_values, pin_manifest};
 
 /// Digest shown in a dry run, where no request reads the real one.
 const PLACEHOLDER_DIGEST: &str =
@@ -130,10 +130,31 @@ fn run(cli: &Cli) -> Result<(), Box<dyn Error>> {
         Format::HelmValues => pin_helm_values(&text, &image, &digest),
     };
     if changes.is_empty() && new_text == text {
-        let found = text.contains(&image);
-        if !found {
+        if !text.contains(&image) {
             return Err(format!(
                 "{} does not mention image {image}; pass --image with the name the file uses",
+                cli.file.display()
+            )
+            .into());
+        }
+        // The file names the image, but in a form the chosen format does not rewrite.
+        let pinned = match cli.format {
+            Format::Manifest => text.contains(&format!("{image}@{digest}")),
+            Format::HelmValues => has_repository_line(&text, &image),
+        };
+        if !pinned {
+            let hint = match cli.format {
+                Format::Manifest => format!(
+                    "no `{image}:tag` or `{image}@digest` reference; for a Helm values file with \
+                     `repository: {image}` pass --format helm-values"
+                ),
+                Format::HelmValues => format!(
+                    "no `repository: {image}` line; for references such as `{image}:tag` pass \
+                     --format manifest"
+                ),
+            };
+            return Err(format!(
+                "{} mentions image {image} but has {hint}",
                 cli.file.display()
             )
             .into());

@@ -742,6 +742,23 @@ fn pin_digest_sets_helm_digest() {
 }
 
 #[test]
+fn pin_digest_names_the_other_format() {
+    let (success, output, written) = pin_digest(VALUES, &["--digest", DIGEST]);
+
+    assert!(!success, "{output}");
+    assert!(!output.contains("already pinned"), "{output}");
+    assert_contains(&output, "--format helm-values");
+    assert_eq!(written, VALUES);
+
+    let (success, output, written) =
+        pin_digest(MANIFEST, &["--format", "helm-values", "--digest", DIGEST]);
+
+    assert!(!success, "{output}");
+    assert_contains(&output, "--format manifest");
+    assert_eq!(written, MANIFEST);
+}
+
+#[test]
 fn pin_digest_rejects_invalid_digest() {
     let (success, output, written) = pin_digest(MANIFEST, &["--digest", "sha256:abc"]);
 

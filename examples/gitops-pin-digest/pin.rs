@@ -89,6 +89,12 @@ pub(crate) fn pin_helm_values(text: &str, image: &str, digest: &str) -> (String,
     (join(&output, text), changes)
 }
 
+/// Reports whether `text` has a `repository: IMAGE` line, the line [`pin_helm_values`] pins.
+pub(crate) fn has_repository_line(text: &str, image: &str) -> bool {
+    text.lines()
+        .any(|line| repository_indent(line, image).is_some())
+}
+
 /// Returns the indentation of `line` when it is `repository: IMAGE`, quoted or not.
 fn repository_indent(line: &str, image: &str) -> Option<usize> {
     let trimmed = line.trim_start();
