@@ -85,6 +85,8 @@ struct Connections {
 #[derive(Default)]
 struct Carried {
     acr_password: Option<SecretString>,
+    /// The robot's name as Harbor returned it, with the server's robot name prefix.
+    robot_name: Option<String>,
     robot_secret: Option<SecretString>,
     endpoint_id: Option<i64>,
 }
@@ -284,7 +286,10 @@ async fn run_step(
                 .import_robot
                 .as_ref()
                 .ok_or("the plan has no import robot")?;
-            let username = robot.full_name();
+            let username = carried
+                .robot_name
+                .clone()
+                .unwrap_or_else(|| robot.full_name());
             let password = carried
                 .robot_secret
                 .clone()
@@ -311,6 +316,10 @@ async fn run_step(
         StepKind::AppPullSecret => {
             let app = plan.app.as_ref().ok_or("the plan has no application")?;
             let (registry, robot) = app.pull.as_ref().ok_or("the plan has no pull Secret")?;
+            let username = carried
+                .robot_name
+                .clone()
+                .unwrap_or_else(|| robot.full_name());
             let password = carried
                 .robot_secret
                 .clone()
@@ -318,7 +327,7 @@ async fn run_step(
             let namespace = app.namespace.name_any();
             let credentials = [RegistryCredentials {
                 registry: registry.clone(),
-                username: robot.full_name(),
+                username,
                 password,
             }];
             let secret = pull_secret(PULL_SECRET, &namespace, &credentials)?;
@@ -466,6 +475,7 @@ async fn harbor_robot(
             refresh_robot_secret(&connections.harbor, id, None).await?
         }
     };
+    carried.robot_name = Some(robot.login_name(&ensured.robot));
     carried.robot_secret = Some(secret.secret().clone());
     Ok(verb)
 }

@@ -5,6 +5,7 @@ use acr_client::{
     ImportImage, RegistryCreate, RegistryName, RepositoryAction, RepositoryName, ScopeMapAction,
     ScopeMapName, SkuName, TokenName, ZoneRedundancy,
 };
+use harbor_client::generated::models::Robot;
 use harbor_client::tasks::replication::{Destination, Direction, Filter, Trigger};
 use harbor_client::tasks::{
     Provider, RegistrySpec, ReplicationPolicySpec, RobotLevel, RobotPermissionSpec, RobotSpec,
@@ -60,9 +61,20 @@ pub struct RobotPlan {
 }
 
 impl RobotPlan {
-    /// Returns Harbor's full name of the robot.
+    /// Returns Harbor's full name of the robot with the default prefix `robot$`.
     pub fn full_name(&self) -> String {
         robot_full_name(&self.project, &self.name)
+    }
+
+    /// Returns the name to log in with: the name Harbor returned for the ensured robot, which
+    /// carries the server's configured robot name prefix, or [`RobotPlan::full_name`] when
+    /// Harbor returned none.
+    pub fn login_name(&self, robot: &Robot) -> String {
+        robot
+            .name
+            .clone()
+            .filter(|name| !name.is_empty())
+            .unwrap_or_else(|| self.full_name())
     }
 
     /// Builds the desired state for `harbor_client::tasks::ensure_robot`: pull on the project's
@@ -333,4 +345,31 @@ pub(crate) fn planned_imports(config: &Config) -> Result<Vec<PlannedImport>, Pla
         imports.push(planned);
     }
     Ok(imports)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn login_name_follows_harbor_prefix() {
+        let plan = RobotPlan {
+            project: "library".to_owned(),
+            name: "acr-import".to_owned(),
+        };
+        let named = |name: Option<&str>| Robot {
+            name: name.map(str::to_owned),
+            ..Robot::default()
+        };
+
+        assert_eq!(
+            plan.login_name(&named(Some("bot-library+acr-import"))),
+            "bot-library+acr-import"
+        );
+        assert_eq!(plan.login_name(&named(None)), "robot$library+acr-import");
+        assert_eq!(
+            plan.login_name(&named(Some(""))),
+            "robot$library+acr-import"
+        );
+    }
 }
