@@ -320,7 +320,7 @@ fn hostname_outside_dns_zone_rejected() {
         &text,
         "harbor.hostname",
         "harbor.other.test",
-        "DNS zone `example.test`",
+        "must lie inside the DNS zone `example.test`",
     );
 }
 
@@ -353,7 +353,7 @@ fn subnet_outside_vnet_rejected() {
         &text,
         "network.subnets.redis",
         "10.241.0.0/24",
-        "inside network.address_space 10.240.0.0/16",
+        "must lie inside network.address_space 10.240.0.0/16",
     );
 }
 
@@ -364,7 +364,7 @@ fn overlapping_subnets_rejected() {
         &text,
         "network.subnets.redis",
         "10.240.1.0/24",
-        "does not overlap network.subnets.aks",
+        "must not overlap network.subnets.aks",
     );
 }
 

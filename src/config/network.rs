@@ -45,7 +45,7 @@ impl NetworkConfig {
                 v.report(
                     key.clone(),
                     cidr,
-                    format!("the subnet lies inside network.address_space {vnet}"),
+                    format!("a subnet must lie inside network.address_space {vnet}"),
                 );
             }
             for (other_name, other) in &parsed {
@@ -53,7 +53,7 @@ impl NetworkConfig {
                     v.report(
                         key.clone(),
                         cidr,
-                        format!("the subnet does not overlap network.subnets.{other_name} {other}"),
+                        format!("a subnet must not overlap network.subnets.{other_name} {other}"),
                     );
                 }
             }

@@ -109,7 +109,7 @@ impl DnsConfig {
                 "harbor.hostname",
                 harbor_hostname,
                 format!(
-                    "the hostname lies inside the DNS zone `{}` (dns.zone)",
+                    "the hostname must lie inside the DNS zone `{}` (dns.zone)",
                     self.zone
                 ),
             );
