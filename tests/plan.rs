@@ -247,6 +247,29 @@ fn across_zones_needs_replica_per_zone() {
 }
 
 #[test]
+fn across_zones_needs_two_or_three_zones() {
+    for zones in [vec!["1"], vec!["1", "2", "3", "4"]] {
+        let mut config = sample();
+        config.azure.zones = zones.iter().map(|zone| (*zone).to_owned()).collect();
+
+        let error = Plan::build(
+            &config,
+            Preset::AcrossZones,
+            &chart_keys(),
+            SecretMode::Placeholder,
+        )
+        .unwrap_err();
+
+        let message = error.to_string();
+        assert!(
+            message.starts_with(&format!("azure.zones = {zones:?}: ")),
+            "{message}"
+        );
+        assert!(message.contains("2 or 3 availability zones"), "{message}");
+    }
+}
+
+#[test]
 fn managed_services_needs_postgres_section() {
     let mut config = sample();
     config.postgres = None;

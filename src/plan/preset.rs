@@ -110,6 +110,17 @@ pub(crate) fn preset_values(
             values
         }
         Preset::AcrossZones => {
+            // Checked here too, so the error names the configuration key and not the count
+            // that the preset receives.
+            if !(2..=3).contains(&config.azure.zones.len()) {
+                return Err(PlanError::Setting {
+                    key: "azure.zones".to_owned(),
+                    value: format!("{:?}", config.azure.zones),
+                    rule: "the across-zones preset spreads over 2 or 3 availability zones, and \
+                           AKS regions offer at most 3: list 2 or 3 zones, or use another preset"
+                        .to_owned(),
+                });
+            }
             let zones = u8::try_from(config.azure.zones.len()).unwrap_or(u8::MAX);
             let layout = ZoneLayout {
                 zones,
