@@ -104,7 +104,7 @@ fn project_access_prints_requests() {
     assert_contains(&output, "\"project_name\": \"team-a\"");
     assert_contains(
         &output,
-        "GET https://harbor.example.test/api/v2.0/users?q=username=alice&page_size=100\n",
+        "GET https://harbor.example.test/api/v2.0/users?q=username%3Dalice&page_size=100\n",
     );
     assert_contains(&output, "POST https://harbor.example.test/api/v2.0/users\n");
     assert_contains(&output, "\"password\": \"<redacted>\"");
@@ -145,7 +145,7 @@ fn project_access_takes_flags() {
     assert_contains(&output, "\"public\": true");
     assert_contains(&output, "\"storage_limit\": 10737418240");
     assert_contains(&output, "\"role_id\": 4");
-    assert_contains(&output, "username=bob");
+    assert_contains(&output, "q=username%3Dbob");
 }
 
 #[test]

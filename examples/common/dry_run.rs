@@ -5,7 +5,16 @@
 use std::error::Error;
 
 use harbor_client::{Body, Request};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::Value;
+
+/// Bytes that harbor-client percent-encodes in query keys and values: all but the RFC 3986
+/// unreserved characters. The dry run prints the query as the client sends it.
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// Text printed in place of every secret value.
 pub(crate) const REDACTED: &str = "<redacted>";
@@ -20,7 +29,8 @@ const SECRET_KEYS: &[&str] = &[
 ];
 
 /// Prints one request as `METHOD URL`, its extra headers and its JSON body, with secrets replaced
-/// by [`REDACTED`]. Query values are printed raw; the client percent-encodes them when sending.
+/// by [`REDACTED`]. The query is percent-encoded as the client sends it, so a Harbor `q` value
+/// shows its second encoding.
 pub(crate) fn print_request(base_url: &str, request: &Request) {
     let mut line = format!(
         "{} {}/api/v2.0{}",
@@ -30,7 +40,11 @@ pub(crate) fn print_request(base_url: &str, request: &Request) {
     );
     for (index, (key, value)) in request.query.iter().enumerate() {
         line.push(if index == 0 { '?' } else { '&' });
-        line.push_str(&format!("{key}={value}"));
+        line.push_str(&format!(
+            "{}={}",
+            utf8_percent_encode(key, QUERY_VALUE),
+            utf8_percent_encode(value, QUERY_VALUE)
+        ));
     }
     println!("{line}");
     for (name, value) in &request.headers {
