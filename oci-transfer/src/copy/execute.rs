@@ -382,3 +382,35 @@ impl Copier {
 fn is_transfer_retryable(error: &Error) -> bool {
     error.is_retryable() || error.status() == Some(401)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::RegistryClient;
+    use crate::digest::sha256_digest;
+
+    fn registry(base_url: &str, repository: &str) -> Endpoint {
+        let client = RegistryClient::builder(base_url).build().unwrap();
+        Endpoint::registry(&client, repository, "1.25.3").unwrap()
+    }
+
+    #[test]
+    fn mount_only_within_one_registry() {
+        let copier = Copier::new(CopyOptions::default()).unwrap();
+        let digest = sha256_digest(b"layer");
+        let harbor = registry("https://harbor.example.test", "library/nginx");
+        let acr_base = registry("https://exampleacr.azurecr.io", "base/nginx");
+        let acr_mirror = registry("https://exampleacr.azurecr.io", "mirror/nginx");
+
+        // Harbor rejects a mount whose `from` names a repository of another registry, so a
+        // copy between registries must not try one.
+        assert_eq!(copier.mount_source(&harbor, &acr_mirror, &digest), None);
+        copier.remember(&harbor, &digest);
+        assert_eq!(copier.mount_source(&harbor, &acr_mirror, &digest), None);
+
+        assert_eq!(
+            copier.mount_source(&acr_base, &acr_mirror, &digest),
+            Some("base/nginx".to_owned())
+        );
+    }
+}
