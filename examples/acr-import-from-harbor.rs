@@ -45,8 +45,9 @@ struct Cli {
     /// ACR name, without `.azurecr.io`.
     #[arg(long, default_value = "exampleacr")]
     registry: String,
-    /// Harbor host, with the port when it is not 443.
-    #[arg(long, default_value = "harbor.example.test")]
+    /// Harbor host, with the port when it is not 443. An `https://` URL without a path is
+    /// accepted too.
+    #[arg(long, default_value = "harbor.example.test", value_parser = harbor_host)]
     harbor_host: String,
     /// Harbor robot account that ACR pulls with. Its secret is read from HARBOR_ROBOT_SECRET.
     #[arg(long, default_value = "robot$library+acr-import")]
@@ -84,6 +85,26 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Parses `--harbor-host`: a host with an optional port, or that host as an `https://` URL.
+/// The `registryUri` of importImage carries no scheme and ACR connects over HTTPS, so an
+/// `http://` URL is rejected.
+fn harbor_host(value: &str) -> Result<String, String> {
+    if value.starts_with("http://") {
+        return Err(format!(
+            "{value:?} uses http, but ACR connects to the import source over HTTPS: give the HTTPS host"
+        ));
+    }
+    let host = value.strip_prefix("https://").unwrap_or(value);
+    let host = host.strip_suffix('/').unwrap_or(host);
+    if host.is_empty() || host.contains(['/', '?', '#', '@']) || host.contains(char::is_whitespace)
+    {
+        return Err(format!(
+            "{value:?} is not a registry host: give host[:port], such as harbor.example.test:8443"
+        ));
+    }
+    Ok(host.to_owned())
 }
 
 /// Returns the target in ACR: the prefix plus `image` (a tagged image or a bare repository).

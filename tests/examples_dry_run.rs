@@ -813,6 +813,44 @@ fn acr_import_prints_import_requests() {
 }
 
 #[test]
+fn acr_import_accepts_harbor_url() {
+    let output = dry_run(
+        "acr-import-from-harbor",
+        &["--harbor-host", "https://harbor.example.test:8443/"],
+    );
+
+    assert_contains(&output, "\"registryUri\": \"harbor.example.test:8443\"");
+    assert_contains(
+        &output,
+        "HEAD https://harbor.example.test:8443/v2/library/nginx/manifests/1.25.3",
+    );
+    assert!(!output.contains("https://https://"), "{output}");
+}
+
+#[test]
+fn acr_import_rejects_bad_harbor_host() {
+    for value in [
+        "http://harbor.example.test",
+        "https://harbor.example.test/v2",
+        "",
+    ] {
+        let binary = examples_dir().join(format!(
+            "acr-import-from-harbor{}",
+            std::env::consts::EXE_SUFFIX
+        ));
+        let output = Command::new(binary)
+            .args(["--dry-run", "--harbor-host", value])
+            .output()
+            .expect("the example runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+
+        assert!(!output.status.success(), "{value}: {stderr}");
+        assert!(stderr.contains("--harbor-host"), "{value}: {stderr}");
+        assert!(output.stdout.is_empty(), "{value}: printed a plan");
+    }
+}
+
+#[test]
 fn declarative_prints_ordered_plan() {
     let output = dry_run("harbor-declarative", &[]);
 
