@@ -80,6 +80,9 @@ impl RegistryClientBuilder {
     }
 
     /// Uses the caller's HTTP client (proxies, CA bundles, timeouts, connection pool).
+    ///
+    /// Without one, `build` creates a client, which loads the system root certificates each
+    /// time; clients of several registries in one program can share one HTTP client instead.
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
         self
