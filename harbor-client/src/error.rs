@@ -1,5 +1,6 @@
 //! The error type of this crate.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
 
@@ -40,15 +41,16 @@ pub enum Error {
         source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
 
-    /// An argument was rejected before any request was sent.
+    /// An argument, or a field of a task's desired state, was rejected before any request was
+    /// sent.
     #[error("invalid {name} {value:?}: {rule}")]
     InvalidArgument {
-        /// Name of the argument.
+        /// Name of the argument or field, for example `project name`.
         name: &'static str,
-        /// The rejected value.
+        /// The rejected value. Never a secret: secret fields report `[REDACTED]`.
         value: String,
-        /// The rule the value breaks.
-        rule: &'static str,
+        /// The rule the value breaks, and the fix where there is one.
+        rule: Cow<'static, str>,
     },
 
     /// A value of the `q` query parameter cannot be expressed in Harbor's query language.
@@ -113,21 +115,6 @@ pub enum Error {
         request_id: String,
         /// Location of the decoding failure, without any value from the body.
         source: Box<DecodeError>,
-    },
-
-    /// A field of a task's desired state was rejected before any request was sent.
-    ///
-    /// The desired-state types of [`tasks`](crate::tasks) return it from their constructors and
-    /// setters. It differs from [`Error::InvalidArgument`] in that its rule may be built at run
-    /// time, for example to name the allowed values.
-    #[error("invalid {field} {value:?}: {rule}")]
-    Invalid {
-        /// Name of the field, for example `project name`.
-        field: &'static str,
-        /// The rejected value. Never a secret: secret fields report `[REDACTED]`.
-        value: String,
-        /// The rule the value breaks, and the fix where there is one.
-        rule: String,
     },
 
     /// A resource that a task's desired state refers to does not exist, or Harbor's response
@@ -297,14 +284,14 @@ impl std::fmt::Display for DecodeError {
 impl std::error::Error for DecodeError {}
 
 impl Error {
-    /// Builds an [`Error::Invalid`] for a desired-state field.
+    /// Builds an [`Error::InvalidArgument`] for a desired-state field.
     pub(crate) fn invalid(
         field: &'static str,
         value: impl Into<String>,
-        rule: impl Into<String>,
+        rule: impl Into<Cow<'static, str>>,
     ) -> Self {
-        Self::Invalid {
-            field,
+        Self::InvalidArgument {
+            name: field,
             value: value.into(),
             rule: rule.into(),
         }

@@ -107,7 +107,7 @@ fn effective_page_size(requested: Option<i64>) -> Result<i64, Error> {
         Some(size) if size < 1 => Err(Error::InvalidArgument {
             name: "page_size",
             value: size.to_string(),
-            rule: "the page size must be at least 1",
+            rule: "the page size must be at least 1".into(),
         }),
         Some(size) => Ok(size.min(MAX_PAGE_SIZE)),
     }

@@ -133,7 +133,7 @@ impl QueryBuilder {
             return Err(Error::InvalidArgument {
                 name: "query",
                 value: String::new(),
-                rule: "a query needs at least one keyword",
+                rule: "a query needs at least one keyword".into(),
             });
         }
         let mut parts = Vec::with_capacity(self.keywords.len());
@@ -143,7 +143,7 @@ impl QueryBuilder {
                 return Err(Error::InvalidArgument {
                     name: "query key",
                     value: key.clone(),
-                    rule: "each key may appear once, because Harbor keeps only the last one",
+                    rule: "each key may appear once, because Harbor keeps only the last one".into(),
                 });
             }
             parts.push(format!("{key}={}", encode_pattern(key, pattern)?));
@@ -163,7 +163,9 @@ fn check_key(key: &str) -> Result<(), Error> {
         Err(Error::InvalidArgument {
             name: "query key",
             value: key.to_owned(),
-            rule: "a key must be non-empty and contain only ASCII letters, digits, '_', '.' and '-'",
+            rule:
+                "a key must be non-empty and contain only ASCII letters, digits, '_', '.' and '-'"
+                    .into(),
         })
     }
 }

@@ -108,11 +108,11 @@ impl AcrImport {
         v.check("acr.import.robot", &self.robot, |robot| {
             let level = RobotLevel::Project(self.project.clone());
             match RobotSpec::new(robot, level) {
-                Err(harbor_client::Error::Invalid {
-                    field: "robot name",
+                Err(harbor_client::Error::InvalidArgument {
+                    name: "robot name",
                     rule,
                     ..
-                }) => Err(rule),
+                }) => Err(rule.into_owned()),
                 // A bad project name is reported under acr.import.project.
                 _ => Ok(()),
             }

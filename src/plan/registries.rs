@@ -82,7 +82,7 @@ impl RobotPlan {
     ///
     /// # Errors
     ///
-    /// [`harbor_client::Error::Invalid`] when the robot or project name is invalid.
+    /// [`harbor_client::Error::InvalidArgument`] when the robot or project name is invalid.
     pub fn spec(&self) -> Result<RobotSpec, harbor_client::Error> {
         Ok(
             RobotSpec::new(&self.name, RobotLevel::Project(self.project.clone()))?
@@ -112,7 +112,7 @@ impl EndpointPlan {
     ///
     /// # Errors
     ///
-    /// [`harbor_client::Error::Invalid`] when the name, URL or credential is invalid.
+    /// [`harbor_client::Error::InvalidArgument`] when the name, URL or credential is invalid.
     pub fn spec(&self, password: SecretString) -> Result<RegistrySpec, harbor_client::Error> {
         Ok(
             RegistrySpec::new(&self.name, Provider::AzureAcr, &self.url)?
@@ -142,7 +142,7 @@ impl ReplicationPlan {
     ///
     /// # Errors
     ///
-    /// [`harbor_client::Error::Invalid`] when a field is invalid.
+    /// [`harbor_client::Error::InvalidArgument`] when a field is invalid.
     pub fn spec(
         &self,
         destination_registry_id: i64,

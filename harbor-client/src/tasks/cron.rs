@@ -40,7 +40,7 @@ impl Cron {
     ///
     /// # Errors
     ///
-    /// [`Error::Invalid`] when the expression does not have 6 fields, when the seconds field
+    /// [`Error::InvalidArgument`] when the expression does not have 6 fields, when the seconds field
     /// is not `0`, when the minutes field is `*`, or when a field has a value outside its range.
     /// For a 5-field Unix expression the message suggests the 6-field form with `0` seconds.
     pub fn parse(expression: &str) -> Result<Self, Error> {

@@ -39,7 +39,7 @@ impl GcScheduleSpec {
     ///
     /// # Errors
     ///
-    /// [`Error::Invalid`] outside 1 to 5.
+    /// [`Error::InvalidArgument`] outside 1 to 5.
     pub fn workers(mut self, workers: u8) -> Result<Self, Error> {
         if !(1..=5).contains(&workers) {
             return Err(Error::invalid(

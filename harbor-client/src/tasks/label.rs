@@ -28,7 +28,7 @@ impl LabelSpec {
     ///
     /// # Errors
     ///
-    /// [`Error::Invalid`] for an empty, padded or over-long name (128 characters at most).
+    /// [`Error::InvalidArgument`] for an empty, padded or over-long name (128 characters at most).
     pub fn new(name: impl Into<String>, scope: LabelScope) -> Result<Self, Error> {
         let name = name.into();
         validate::plain_name("label name", &name, 128)?;
@@ -44,7 +44,7 @@ impl LabelSpec {
     ///
     /// # Errors
     ///
-    /// [`Error::Invalid`] for any other form.
+    /// [`Error::InvalidArgument`] for any other form.
     pub fn color(mut self, color: impl Into<String>) -> Result<Self, Error> {
         let color = color.into();
         let valid = color.len() == 7

@@ -99,7 +99,7 @@ impl MemberSpec {
     ///
     /// # Errors
     ///
-    /// [`Error::Invalid`] for an empty or padded member name.
+    /// [`Error::InvalidArgument`] for an empty or padded member name.
     pub fn new(project: impl Into<ProjectRef>, member: Member, role: Role) -> Result<Self, Error> {
         validate::plain_name("member name", member.name(), 255)?;
         Ok(Self {

@@ -22,7 +22,7 @@ impl ProjectSpec {
     ///
     /// # Errors
     ///
-    /// [`Error::Invalid`] when `name` breaks Harbor's project name rules.
+    /// [`Error::InvalidArgument`] when `name` breaks Harbor's project name rules.
     pub fn new(name: impl Into<String>) -> Result<Self, Error> {
         let name = name.into();
         validate::project_name(&name)?;
@@ -46,7 +46,7 @@ impl ProjectSpec {
     ///
     /// # Errors
     ///
-    /// [`Error::Invalid`] for 0 or a value below -1.
+    /// [`Error::InvalidArgument`] for 0 or a value below -1.
     pub fn storage_limit(mut self, bytes: i64) -> Result<Self, Error> {
         if bytes == 0 || bytes < -1 {
             return Err(Error::invalid(

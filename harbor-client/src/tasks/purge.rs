@@ -25,7 +25,7 @@ impl PurgeScheduleSpec {
     ///
     /// # Errors
     ///
-    /// [`Error::Invalid`] for 0 hours, more than 10 years, or an empty event type list.
+    /// [`Error::InvalidArgument`] for 0 hours, more than 10 years, or an empty event type list.
     pub fn new<S: Into<String>>(
         schedule: JobSchedule,
         retention_hours: u32,

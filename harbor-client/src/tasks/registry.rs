@@ -73,7 +73,7 @@ impl RegistrySpec {
     ///
     /// # Errors
     ///
-    /// [`Error::Invalid`] for an empty name or a URL that is not `http` or `https`.
+    /// [`Error::InvalidArgument`] for an empty name or a URL that is not `http` or `https`.
     pub fn new(name: impl Into<String>, provider: Provider, url: &str) -> Result<Self, Error> {
         let name = name.into();
         validate::plain_name("registry name", &name, 255)?;
@@ -112,7 +112,7 @@ impl RegistrySpec {
     ///
     /// # Errors
     ///
-    /// [`Error::Invalid`] for an empty access key or secret.
+    /// [`Error::InvalidArgument`] for an empty access key or secret.
     pub fn credential(
         mut self,
         access_key: impl Into<String>,

@@ -124,7 +124,7 @@ impl RetentionSpec {
     ///
     /// # Errors
     ///
-    /// [`Error::Invalid`] for an invalid project name.
+    /// [`Error::InvalidArgument`] for an invalid project name.
     pub fn new(project: impl Into<String>) -> Result<Self, Error> {
         let project = project.into();
         validate::project_name(&project)?;
@@ -139,7 +139,7 @@ impl RetentionSpec {
     ///
     /// # Errors
     ///
-    /// [`Error::Invalid`] when the policy already has 15 rules.
+    /// [`Error::InvalidArgument`] when the policy already has 15 rules.
     pub fn rule(mut self, rule: RetentionRuleSpec) -> Result<Self, Error> {
         if self.rules.len() >= 15 {
             return Err(Error::invalid(

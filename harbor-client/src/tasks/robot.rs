@@ -109,7 +109,7 @@ impl RobotSpec {
     ///
     /// # Errors
     ///
-    /// [`Error::Invalid`] when `name` is not lower-case letters and digits separated by
+    /// [`Error::InvalidArgument`] when `name` is not lower-case letters and digits separated by
     /// single `.`, `_` or `-`, or when the project name is invalid.
     pub fn new(name: impl Into<String>, level: RobotLevel) -> Result<Self, Error> {
         let name = name.into();
@@ -137,7 +137,7 @@ impl RobotSpec {
     ///
     /// # Errors
     ///
-    /// [`Error::Invalid`] for 0 or a value below -1.
+    /// [`Error::InvalidArgument`] for 0 or a value below -1.
     pub fn duration_days(mut self, days: i64) -> Result<Self, Error> {
         if days == 0 || days < -1 {
             return Err(Error::invalid(
@@ -310,7 +310,7 @@ pub async fn ensure_robot(
 ///
 /// # Errors
 ///
-/// [`Error::Invalid`] when a given secret breaks Harbor's password policy, and
+/// [`Error::InvalidArgument`] when a given secret breaks Harbor's password policy, and
 /// the request's [`Error`] when the request fails.
 pub async fn refresh_robot_secret(
     client: &Client,

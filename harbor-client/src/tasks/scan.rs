@@ -60,7 +60,7 @@ impl ArtifactRef {
     ///
     /// # Errors
     ///
-    /// [`Error::Invalid`] for an invalid project name or an empty repository or reference.
+    /// [`Error::InvalidArgument`] for an invalid project name or an empty repository or reference.
     pub fn new(
         project: impl Into<String>,
         repository: impl Into<String>,
@@ -303,7 +303,7 @@ impl VulnerabilityReports {
     ///
     /// # Errors
     ///
-    /// [`Error::Invalid`] when the body is not a JSON object of reports. The body is not
+    /// [`Error::InvalidArgument`] when the body is not a JSON object of reports. The body is not
     /// included in the message.
     pub fn parse(body: &str) -> Result<Self, Error> {
         let reports = serde_json::from_str::<Option<BTreeMap<String, VulnerabilityReport>>>(body)
@@ -329,7 +329,7 @@ impl VulnerabilityReports {
 ///
 /// # Errors
 ///
-/// The request's [`Error`] when the request fails and [`Error::Invalid`] when the body does not
+/// The request's [`Error`] when the request fails and [`Error::InvalidArgument`] when the body does not
 /// decode.
 pub async fn export_vulnerability_report(
     client: &Client,

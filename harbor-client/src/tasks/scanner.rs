@@ -84,7 +84,7 @@ impl ScannerSpec {
     ///
     /// # Errors
     ///
-    /// [`Error::Invalid`] for an empty name or a URL without an http or https scheme.
+    /// [`Error::InvalidArgument`] for an empty name or a URL without an http or https scheme.
     pub fn new(name: impl Into<String>, url: &str) -> Result<Self, Error> {
         let name = name.into();
         validate::plain_name("scanner name", &name, 255)?;

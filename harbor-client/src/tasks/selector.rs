@@ -16,7 +16,7 @@ impl Selector {
     ///
     /// # Errors
     ///
-    /// [`Error::Invalid`] for an empty pattern.
+    /// [`Error::InvalidArgument`] for an empty pattern.
     pub fn matching(pattern: impl Into<String>) -> Result<Self, Error> {
         Self::new(pattern.into(), false)
     }
@@ -25,7 +25,7 @@ impl Selector {
     ///
     /// # Errors
     ///
-    /// [`Error::Invalid`] for an empty pattern.
+    /// [`Error::InvalidArgument`] for an empty pattern.
     pub fn excluding(pattern: impl Into<String>) -> Result<Self, Error> {
         Self::new(pattern.into(), true)
     }

@@ -30,7 +30,7 @@ impl UserSpec {
     ///
     /// # Errors
     ///
-    /// [`Error::Invalid`] for an empty or padded name, an e-mail address without `@`, or a
+    /// [`Error::InvalidArgument`] for an empty or padded name, an e-mail address without `@`, or a
     /// password that breaks [`check_password`].
     pub fn new(
         username: impl Into<String>,
@@ -93,7 +93,7 @@ impl UserSpec {
 ///
 /// # Errors
 ///
-/// [`Error::Invalid`] naming the missing class. The password itself is never shown.
+/// [`Error::InvalidArgument`] naming the missing class. The password itself is never shown.
 pub fn check_password(password: &SecretString) -> Result<(), Error> {
     let value = password.expose_secret();
     let rule = if value.chars().count() < 8 {
@@ -155,7 +155,7 @@ pub async fn ensure_user(client: &Client, spec: &UserSpec) -> Result<Outcome<Use
 ///
 /// # Errors
 ///
-/// [`Error::Invalid`] when the password breaks [`check_password`] (checked before the
+/// [`Error::InvalidArgument`] when the password breaks [`check_password`] (checked before the
 /// request), and the request's [`Error`] when the request fails.
 pub async fn reset_user_password(
     client: &Client,

@@ -219,7 +219,7 @@ async fn robot_secret_refreshed() {
     assert_eq!(returned.secret().expose_secret(), "Chosen1Secret");
 
     let weak = refresh_robot_secret(&client, id, Some(SecretString::from("weak".to_owned()))).await;
-    assert!(matches!(weak, Err(Error::Invalid { .. })));
+    assert!(matches!(weak, Err(Error::InvalidArgument { .. })));
 }
 
 #[tokio::test]

@@ -87,8 +87,8 @@ async fn weak_password_rejected_before_sending() {
     assert!(
         matches!(
             error,
-            Error::Invalid {
-                field: "password",
+            Error::InvalidArgument {
+                name: "password",
                 ..
             }
         ),

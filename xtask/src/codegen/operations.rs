@@ -329,7 +329,7 @@ fn render_checks(plan: &OperationPlan) -> String {
             };
             let _ = writeln!(
                 out,
-                "if {condition} {{\nreturn Err(crate::Error::InvalidArgument {{ name: {name:?}, value: {value}.to_string(), rule: {rule:?} }});\n}}"
+                "if {condition} {{\nreturn Err(crate::Error::InvalidArgument {{ name: {name:?}, value: {value}.to_string(), rule: std::borrow::Cow::Borrowed({rule:?}) }});\n}}"
             );
         }
     }
@@ -386,7 +386,7 @@ fn render_path(out: &mut String, plan: &OperationPlan) -> String {
             // of one project.
             let _ = writeln!(
                 out,
-                "if {local}.is_empty() {{\nreturn Err(crate::Error::InvalidArgument {{ name: {:?}, value: self.{field}.to_string(), rule: \"must not be empty\" }});\n}}",
+                "if {local}.is_empty() {{\nreturn Err(crate::Error::InvalidArgument {{ name: {:?}, value: self.{field}.to_string(), rule: std::borrow::Cow::Borrowed(\"must not be empty\") }});\n}}",
                 param.name
             );
         }

@@ -64,7 +64,7 @@ impl<C> AddLabel<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name",
                 value: self.project_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let repository_name_segment =
@@ -73,7 +73,7 @@ impl<C> AddLabel<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "repository_name",
                 value: self.repository_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let reference_segment = crate::path::segment(&self.reference);
@@ -81,7 +81,7 @@ impl<C> AddLabel<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "reference",
                 value: self.reference.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let mut request = crate::Request::new(
@@ -186,7 +186,7 @@ impl<C> CopyArtifact<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name",
                 value: self.project_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let repository_name_segment =
@@ -195,7 +195,7 @@ impl<C> CopyArtifact<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "repository_name",
                 value: self.repository_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let mut request = crate::Request::new(
@@ -313,7 +313,7 @@ impl<C> CreateTag<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name",
                 value: self.project_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let repository_name_segment =
@@ -322,7 +322,7 @@ impl<C> CreateTag<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "repository_name",
                 value: self.repository_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let reference_segment = crate::path::segment(&self.reference);
@@ -330,7 +330,7 @@ impl<C> CreateTag<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "reference",
                 value: self.reference.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let mut request = crate::Request::new(
@@ -445,7 +445,7 @@ impl<C> DeleteArtifact<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name",
                 value: self.project_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let repository_name_segment =
@@ -454,7 +454,7 @@ impl<C> DeleteArtifact<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "repository_name",
                 value: self.repository_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let reference_segment = crate::path::segment(&self.reference);
@@ -462,7 +462,7 @@ impl<C> DeleteArtifact<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "reference",
                 value: self.reference.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         Ok(crate::Request::new(
@@ -577,7 +577,7 @@ impl<C> DeleteTag<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name",
                 value: self.project_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let repository_name_segment =
@@ -586,7 +586,7 @@ impl<C> DeleteTag<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "repository_name",
                 value: self.repository_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let reference_segment = crate::path::segment(&self.reference);
@@ -594,7 +594,7 @@ impl<C> DeleteTag<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "reference",
                 value: self.reference.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let tag_name_segment = crate::path::segment(&self.tag_name);
@@ -602,7 +602,7 @@ impl<C> DeleteTag<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "tag_name",
                 value: self.tag_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         Ok(crate::Request::new(
@@ -720,7 +720,7 @@ impl<C> GetAddition<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name",
                 value: self.project_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let repository_name_segment =
@@ -729,7 +729,7 @@ impl<C> GetAddition<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "repository_name",
                 value: self.repository_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let reference_segment = crate::path::segment(&self.reference);
@@ -737,7 +737,7 @@ impl<C> GetAddition<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "reference",
                 value: self.reference.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let addition_segment = crate::path::segment(self.addition.as_str());
@@ -1005,7 +1005,7 @@ impl<C> GetArtifact<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "page_size",
                 value: value.to_string(),
-                rule: "must be at most 100",
+                rule: std::borrow::Cow::Borrowed("must be at most 100"),
             });
         }
         let project_name_segment = crate::path::segment(&self.project_name);
@@ -1013,7 +1013,7 @@ impl<C> GetArtifact<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name",
                 value: self.project_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let repository_name_segment =
@@ -1022,7 +1022,7 @@ impl<C> GetArtifact<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "repository_name",
                 value: self.repository_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let reference_segment = crate::path::segment(&self.reference);
@@ -1030,7 +1030,7 @@ impl<C> GetArtifact<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "reference",
                 value: self.reference.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let mut request = crate::Request::new(
@@ -1193,7 +1193,7 @@ impl<C> GetVulnerabilitiesAddition<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name",
                 value: self.project_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let repository_name_segment =
@@ -1202,7 +1202,7 @@ impl<C> GetVulnerabilitiesAddition<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "repository_name",
                 value: self.repository_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let reference_segment = crate::path::segment(&self.reference);
@@ -1210,7 +1210,7 @@ impl<C> GetVulnerabilitiesAddition<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "reference",
                 value: self.reference.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let mut request = crate::Request::new(
@@ -1356,7 +1356,7 @@ impl<C> ListAccessories<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "page_size",
                 value: value.to_string(),
-                rule: "must be at most 100",
+                rule: std::borrow::Cow::Borrowed("must be at most 100"),
             });
         }
         let project_name_segment = crate::path::segment(&self.project_name);
@@ -1364,7 +1364,7 @@ impl<C> ListAccessories<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name",
                 value: self.project_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let repository_name_segment =
@@ -1373,7 +1373,7 @@ impl<C> ListAccessories<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "repository_name",
                 value: self.repository_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let reference_segment = crate::path::segment(&self.reference);
@@ -1381,7 +1381,7 @@ impl<C> ListAccessories<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "reference",
                 value: self.reference.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let mut request = crate::Request::new(
@@ -1609,7 +1609,7 @@ impl<C> ListArtifacts<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "page_size",
                 value: value.to_string(),
-                rule: "must be at most 100",
+                rule: std::borrow::Cow::Borrowed("must be at most 100"),
             });
         }
         let project_name_segment = crate::path::segment(&self.project_name);
@@ -1617,7 +1617,7 @@ impl<C> ListArtifacts<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name",
                 value: self.project_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let repository_name_segment =
@@ -1626,7 +1626,7 @@ impl<C> ListArtifacts<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "repository_name",
                 value: self.repository_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let mut request = crate::Request::new(
@@ -1847,7 +1847,7 @@ impl<C> ListTags<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "page_size",
                 value: value.to_string(),
-                rule: "must be at most 100",
+                rule: std::borrow::Cow::Borrowed("must be at most 100"),
             });
         }
         let project_name_segment = crate::path::segment(&self.project_name);
@@ -1855,7 +1855,7 @@ impl<C> ListTags<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name",
                 value: self.project_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let repository_name_segment =
@@ -1864,7 +1864,7 @@ impl<C> ListTags<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "repository_name",
                 value: self.repository_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let reference_segment = crate::path::segment(&self.reference);
@@ -1872,7 +1872,7 @@ impl<C> ListTags<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "reference",
                 value: self.reference.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let mut request = crate::Request::new(
@@ -2036,7 +2036,7 @@ impl<C> RemoveLabel<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name",
                 value: self.project_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let repository_name_segment =
@@ -2045,7 +2045,7 @@ impl<C> RemoveLabel<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "repository_name",
                 value: self.repository_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let reference_segment = crate::path::segment(&self.reference);
@@ -2053,7 +2053,7 @@ impl<C> RemoveLabel<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "reference",
                 value: self.reference.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let label_id_segment = self.label_id.to_string();

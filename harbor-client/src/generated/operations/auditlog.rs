@@ -138,7 +138,7 @@ impl<C> ListAuditLogExts<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "page_size",
                 value: value.to_string(),
-                rule: "must be at most 100",
+                rule: std::borrow::Cow::Borrowed("must be at most 100"),
             });
         }
         let mut request = crate::Request::new(
@@ -292,7 +292,7 @@ impl<C> ListAuditLogs<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "page_size",
                 value: value.to_string(),
-                rule: "must be at most 100",
+                rule: std::borrow::Cow::Borrowed("must be at most 100"),
             });
         }
         let mut request = crate::Request::new(

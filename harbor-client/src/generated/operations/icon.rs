@@ -37,7 +37,7 @@ impl<C> GetIcon<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "digest",
                 value: self.digest.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         Ok(crate::Request::new(

@@ -50,7 +50,7 @@ impl<C> CreateImmuRule<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name_or_id",
                 value: self.project_name_or_id.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let mut request = crate::Request::new(
@@ -147,7 +147,7 @@ impl<C> DeleteImmuRule<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name_or_id",
                 value: self.project_name_or_id.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let immutable_rule_id_segment = self.immutable_rule_id.to_string();
@@ -273,7 +273,7 @@ impl<C> ListImmuRules<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "page_size",
                 value: value.to_string(),
-                rule: "must be at most 100",
+                rule: std::borrow::Cow::Borrowed("must be at most 100"),
             });
         }
         let project_name_or_id_segment = self.project_name_or_id.path_segment();
@@ -281,7 +281,7 @@ impl<C> ListImmuRules<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name_or_id",
                 value: self.project_name_or_id.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let mut request = crate::Request::new(
@@ -433,7 +433,7 @@ impl<C> UpdateImmuRule<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name_or_id",
                 value: self.project_name_or_id.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let immutable_rule_id_segment = self.immutable_rule_id.to_string();

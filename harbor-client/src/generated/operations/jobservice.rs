@@ -37,7 +37,7 @@ impl<C> ActionGetJobLog<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "job_id",
                 value: self.job_id.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let mut request = crate::Request::new(
@@ -127,7 +127,7 @@ impl<C> ActionPendingJobs<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "job_type",
                 value: self.job_type.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let mut request = crate::Request::new(
@@ -274,7 +274,7 @@ impl<C> GetWorkers<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "pool_id",
                 value: self.pool_id.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         Ok(crate::Request::new(
@@ -414,7 +414,7 @@ impl<C> StopRunningJob<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "job_id",
                 value: self.job_id.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         Ok(crate::Request::new(

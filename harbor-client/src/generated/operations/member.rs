@@ -49,7 +49,7 @@ impl<C> CreateProjectMember<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name_or_id",
                 value: self.project_name_or_id.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let mut request = crate::Request::new(
@@ -143,7 +143,7 @@ impl<C> DeleteProjectMember<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name_or_id",
                 value: self.project_name_or_id.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let mid_segment = self.mid.to_string();
@@ -236,7 +236,7 @@ impl<C> GetProjectMember<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name_or_id",
                 value: self.project_name_or_id.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let mid_segment = self.mid.to_string();
@@ -352,7 +352,7 @@ impl<C> ListProjectMembers<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "page_size",
                 value: value.to_string(),
-                rule: "must be at most 100",
+                rule: std::borrow::Cow::Borrowed("must be at most 100"),
             });
         }
         let project_name_or_id_segment = self.project_name_or_id.path_segment();
@@ -360,7 +360,7 @@ impl<C> ListProjectMembers<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name_or_id",
                 value: self.project_name_or_id.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let mut request = crate::Request::new(
@@ -500,7 +500,7 @@ impl<C> UpdateProjectMember<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name_or_id",
                 value: self.project_name_or_id.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let mid_segment = self.mid.to_string();

@@ -118,7 +118,7 @@ impl<C> CreatePolicy<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name",
                 value: self.project_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let mut request = crate::Request::new(
@@ -203,7 +203,7 @@ impl<C> DeleteInstance<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "preheat_instance_name",
                 value: self.preheat_instance_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         Ok(crate::Request::new(
@@ -283,7 +283,7 @@ impl<C> DeletePolicy<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name",
                 value: self.project_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let preheat_policy_name_segment = crate::path::segment(&self.preheat_policy_name);
@@ -291,7 +291,7 @@ impl<C> DeletePolicy<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "preheat_policy_name",
                 value: self.preheat_policy_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         Ok(crate::Request::new(
@@ -398,7 +398,7 @@ impl<C> GetExecution<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name",
                 value: self.project_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let preheat_policy_name_segment = crate::path::segment(&self.preheat_policy_name);
@@ -406,7 +406,7 @@ impl<C> GetExecution<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "preheat_policy_name",
                 value: self.preheat_policy_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let execution_id_segment = self.execution_id.to_string();
@@ -499,7 +499,7 @@ impl<C> GetInstance<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "preheat_instance_name",
                 value: self.preheat_instance_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         Ok(crate::Request::new(
@@ -579,7 +579,7 @@ impl<C> GetPolicy<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name",
                 value: self.project_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let preheat_policy_name_segment = crate::path::segment(&self.preheat_policy_name);
@@ -587,7 +587,7 @@ impl<C> GetPolicy<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "preheat_policy_name",
                 value: self.preheat_policy_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         Ok(crate::Request::new(
@@ -699,7 +699,7 @@ impl<C> GetPreheatLog<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name",
                 value: self.project_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let preheat_policy_name_segment = crate::path::segment(&self.preheat_policy_name);
@@ -707,7 +707,7 @@ impl<C> GetPreheatLog<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "preheat_policy_name",
                 value: self.preheat_policy_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let execution_id_segment = self.execution_id.to_string();
@@ -841,7 +841,7 @@ impl<C> ListExecutions<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "page_size",
                 value: value.to_string(),
-                rule: "must be at most 100",
+                rule: std::borrow::Cow::Borrowed("must be at most 100"),
             });
         }
         let project_name_segment = crate::path::segment(&self.project_name);
@@ -849,7 +849,7 @@ impl<C> ListExecutions<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name",
                 value: self.project_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let preheat_policy_name_segment = crate::path::segment(&self.preheat_policy_name);
@@ -857,7 +857,7 @@ impl<C> ListExecutions<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "preheat_policy_name",
                 value: self.preheat_policy_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let mut request = crate::Request::new(
@@ -1022,7 +1022,7 @@ impl<C> ListInstances<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "page_size",
                 value: value.to_string(),
-                rule: "must be at most 100",
+                rule: std::borrow::Cow::Borrowed("must be at most 100"),
             });
         }
         let mut request = crate::Request::new(
@@ -1177,7 +1177,7 @@ impl<C> ListPolicies<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "page_size",
                 value: value.to_string(),
-                rule: "must be at most 100",
+                rule: std::borrow::Cow::Borrowed("must be at most 100"),
             });
         }
         let project_name_segment = crate::path::segment(&self.project_name);
@@ -1185,7 +1185,7 @@ impl<C> ListPolicies<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name",
                 value: self.project_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let mut request = crate::Request::new(
@@ -1374,7 +1374,7 @@ impl<C> ListProvidersUnderProject<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name",
                 value: self.project_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         Ok(crate::Request::new(
@@ -1508,7 +1508,7 @@ impl<C> ListTasks<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "page_size",
                 value: value.to_string(),
-                rule: "must be at most 100",
+                rule: std::borrow::Cow::Borrowed("must be at most 100"),
             });
         }
         let project_name_segment = crate::path::segment(&self.project_name);
@@ -1516,7 +1516,7 @@ impl<C> ListTasks<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name",
                 value: self.project_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let preheat_policy_name_segment = crate::path::segment(&self.preheat_policy_name);
@@ -1524,7 +1524,7 @@ impl<C> ListTasks<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "preheat_policy_name",
                 value: self.preheat_policy_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let execution_id_segment = self.execution_id.to_string();
@@ -1674,7 +1674,7 @@ impl<C> ManualPreheat<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name",
                 value: self.project_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let preheat_policy_name_segment = crate::path::segment(&self.preheat_policy_name);
@@ -1682,7 +1682,7 @@ impl<C> ManualPreheat<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "preheat_policy_name",
                 value: self.preheat_policy_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let mut request = crate::Request::new(
@@ -1868,7 +1868,7 @@ impl<C> StopExecution<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name",
                 value: self.project_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let preheat_policy_name_segment = crate::path::segment(&self.preheat_policy_name);
@@ -1876,7 +1876,7 @@ impl<C> StopExecution<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "preheat_policy_name",
                 value: self.preheat_policy_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let execution_id_segment = self.execution_id.to_string();
@@ -1984,7 +1984,7 @@ impl<C> UpdateInstance<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "preheat_instance_name",
                 value: self.preheat_instance_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let mut request = crate::Request::new(
@@ -2083,7 +2083,7 @@ impl<C> UpdatePolicy<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name",
                 value: self.project_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let preheat_policy_name_segment = crate::path::segment(&self.preheat_policy_name);
@@ -2091,7 +2091,7 @@ impl<C> UpdatePolicy<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "preheat_policy_name",
                 value: self.preheat_policy_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let mut request = crate::Request::new(

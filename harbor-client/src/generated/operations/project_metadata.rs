@@ -49,7 +49,7 @@ impl<C> AddProjectMetadatas<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name_or_id",
                 value: self.project_name_or_id.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let mut request = crate::Request::new(
@@ -146,7 +146,7 @@ impl<C> DeleteProjectMetadata<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name_or_id",
                 value: self.project_name_or_id.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let meta_name_segment = crate::path::segment(&self.meta_name);
@@ -154,7 +154,7 @@ impl<C> DeleteProjectMetadata<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "meta_name",
                 value: self.meta_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let mut request = crate::Request::new(
@@ -253,7 +253,7 @@ impl<C> GetProjectMetadata<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name_or_id",
                 value: self.project_name_or_id.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let meta_name_segment = crate::path::segment(&self.meta_name);
@@ -261,7 +261,7 @@ impl<C> GetProjectMetadata<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "meta_name",
                 value: self.meta_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let mut request = crate::Request::new(
@@ -351,7 +351,7 @@ impl<C> ListProjectMetadatas<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name_or_id",
                 value: self.project_name_or_id.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let mut request = crate::Request::new(
@@ -453,7 +453,7 @@ impl<C> UpdateProjectMetadata<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name_or_id",
                 value: self.project_name_or_id.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let meta_name_segment = crate::path::segment(&self.meta_name);
@@ -461,7 +461,7 @@ impl<C> UpdateProjectMetadata<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "meta_name",
                 value: self.meta_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let mut request = crate::Request::new(

@@ -441,7 +441,7 @@ impl<C> ListReplicationExecutions<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "page_size",
                 value: value.to_string(),
-                rule: "must be at most 100",
+                rule: std::borrow::Cow::Borrowed("must be at most 100"),
             });
         }
         let mut request = crate::Request::new(
@@ -613,7 +613,7 @@ impl<C> ListReplicationPolicies<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "page_size",
                 value: value.to_string(),
-                rule: "must be at most 100",
+                rule: std::borrow::Cow::Borrowed("must be at most 100"),
             });
         }
         let mut request = crate::Request::new(
@@ -781,7 +781,7 @@ impl<C> ListReplicationTasks<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "page_size",
                 value: value.to_string(),
-                rule: "must be at most 100",
+                rule: std::borrow::Cow::Borrowed("must be at most 100"),
             });
         }
         let id_segment = self.id.to_string();

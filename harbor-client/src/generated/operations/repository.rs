@@ -42,7 +42,7 @@ impl<C> DeleteRepository<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name",
                 value: self.project_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let repository_name_segment =
@@ -51,7 +51,7 @@ impl<C> DeleteRepository<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "repository_name",
                 value: self.repository_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         Ok(crate::Request::new(
@@ -136,7 +136,7 @@ impl<C> GetRepository<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name",
                 value: self.project_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let repository_name_segment =
@@ -145,7 +145,7 @@ impl<C> GetRepository<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "repository_name",
                 value: self.repository_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         Ok(crate::Request::new(
@@ -259,7 +259,7 @@ impl<C> ListAllRepositories<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "page_size",
                 value: value.to_string(),
-                rule: "must be at most 100",
+                rule: std::borrow::Cow::Borrowed("must be at most 100"),
             });
         }
         let mut request = crate::Request::new(
@@ -414,7 +414,7 @@ impl<C> ListRepositories<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "page_size",
                 value: value.to_string(),
-                rule: "must be at most 100",
+                rule: std::borrow::Cow::Borrowed("must be at most 100"),
             });
         }
         let project_name_segment = crate::path::segment(&self.project_name);
@@ -422,7 +422,7 @@ impl<C> ListRepositories<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name",
                 value: self.project_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let mut request = crate::Request::new(
@@ -559,7 +559,7 @@ impl<C> UpdateRepository<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name",
                 value: self.project_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let repository_name_segment =
@@ -568,7 +568,7 @@ impl<C> UpdateRepository<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "repository_name",
                 value: self.repository_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let mut request = crate::Request::new(

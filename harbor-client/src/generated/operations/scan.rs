@@ -63,7 +63,7 @@ impl<C> GetReportLog<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name",
                 value: self.project_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let repository_name_segment =
@@ -72,7 +72,7 @@ impl<C> GetReportLog<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "repository_name",
                 value: self.repository_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let reference_segment = crate::path::segment(&self.reference);
@@ -80,7 +80,7 @@ impl<C> GetReportLog<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "reference",
                 value: self.reference.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let report_id_segment = crate::path::segment(&self.report_id);
@@ -88,7 +88,7 @@ impl<C> GetReportLog<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "report_id",
                 value: self.report_id.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let mut request = crate::Request::new(
@@ -212,7 +212,7 @@ impl<C> ScanArtifact<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name",
                 value: self.project_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let repository_name_segment =
@@ -221,7 +221,7 @@ impl<C> ScanArtifact<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "repository_name",
                 value: self.repository_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let reference_segment = crate::path::segment(&self.reference);
@@ -229,7 +229,7 @@ impl<C> ScanArtifact<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "reference",
                 value: self.reference.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let mut request = crate::Request::new(
@@ -350,7 +350,7 @@ impl<C> StopScanArtifact<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name",
                 value: self.project_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let repository_name_segment =
@@ -359,7 +359,7 @@ impl<C> StopScanArtifact<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "repository_name",
                 value: self.repository_name.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let reference_segment = crate::path::segment(&self.reference);
@@ -367,7 +367,7 @@ impl<C> StopScanArtifact<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "reference",
                 value: self.reference.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let mut request = crate::Request::new(

@@ -117,7 +117,7 @@ impl<C> DeleteScanner<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "registration_id",
                 value: self.registration_id.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         Ok(crate::Request::new(
@@ -195,7 +195,7 @@ impl<C> GetScanner<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "registration_id",
                 value: self.registration_id.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         Ok(crate::Request::new(
@@ -273,7 +273,7 @@ impl<C> GetScannerMetadata<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "registration_id",
                 value: self.registration_id.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         Ok(crate::Request::new(
@@ -384,7 +384,7 @@ impl<C> ListScanners<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "page_size",
                 value: value.to_string(),
-                rule: "must be at most 100",
+                rule: std::borrow::Cow::Borrowed("must be at most 100"),
             });
         }
         let mut request = crate::Request::new(
@@ -591,7 +591,7 @@ impl<C> SetScannerAsDefault<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "registration_id",
                 value: self.registration_id.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let mut request = crate::Request::new(
@@ -686,7 +686,7 @@ impl<C> UpdateScanner<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "registration_id",
                 value: self.registration_id.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let mut request = crate::Request::new(

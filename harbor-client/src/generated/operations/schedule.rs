@@ -37,7 +37,7 @@ impl<C> GetSchedulePaused<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "job_type",
                 value: self.job_type.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         Ok(crate::Request::new(
@@ -130,7 +130,7 @@ impl<C> ListSchedules<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "page_size",
                 value: value.to_string(),
-                rule: "must be at most 100",
+                rule: std::borrow::Cow::Borrowed("must be at most 100"),
             });
         }
         let mut request = crate::Request::new(

@@ -175,7 +175,7 @@ impl<C> ListVulnerabilities<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "page_size",
                 value: value.to_string(),
-                rule: "must be at most 100",
+                rule: std::borrow::Cow::Borrowed("must be at most 100"),
             });
         }
         let mut request = crate::Request::new(

@@ -50,7 +50,7 @@ impl<C> CreateWebhookPolicyOfProject<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name_or_id",
                 value: self.project_name_or_id.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let mut request = crate::Request::new(
@@ -147,7 +147,7 @@ impl<C> DeleteWebhookPolicyOfProject<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name_or_id",
                 value: self.project_name_or_id.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let webhook_policy_id_segment = self.webhook_policy_id.to_string();
@@ -267,7 +267,7 @@ impl<C> GetLogsOfWebhookTask<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name_or_id",
                 value: self.project_name_or_id.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let webhook_policy_id_segment = self.webhook_policy_id.to_string();
@@ -373,7 +373,7 @@ impl<C> GetSupportedEventTypes<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name_or_id",
                 value: self.project_name_or_id.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let mut request = crate::Request::new(
@@ -469,7 +469,7 @@ impl<C> GetWebhookPolicyOfProject<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name_or_id",
                 value: self.project_name_or_id.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let webhook_policy_id_segment = self.webhook_policy_id.to_string();
@@ -566,7 +566,7 @@ impl<C> LastTrigger<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name_or_id",
                 value: self.project_name_or_id.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let mut request = crate::Request::new(
@@ -694,7 +694,7 @@ impl<C> ListExecutionsOfWebhookPolicy<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "page_size",
                 value: value.to_string(),
-                rule: "must be at most 100",
+                rule: std::borrow::Cow::Borrowed("must be at most 100"),
             });
         }
         let project_name_or_id_segment = self.project_name_or_id.path_segment();
@@ -702,7 +702,7 @@ impl<C> ListExecutionsOfWebhookPolicy<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name_or_id",
                 value: self.project_name_or_id.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let webhook_policy_id_segment = self.webhook_policy_id.to_string();
@@ -896,7 +896,7 @@ impl<C> ListTasksOfWebhookExecution<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "page_size",
                 value: value.to_string(),
-                rule: "must be at most 100",
+                rule: std::borrow::Cow::Borrowed("must be at most 100"),
             });
         }
         let project_name_or_id_segment = self.project_name_or_id.path_segment();
@@ -904,7 +904,7 @@ impl<C> ListTasksOfWebhookExecution<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name_or_id",
                 value: self.project_name_or_id.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let webhook_policy_id_segment = self.webhook_policy_id.to_string();
@@ -1082,7 +1082,7 @@ impl<C> ListWebhookPoliciesOfProject<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "page_size",
                 value: value.to_string(),
-                rule: "must be at most 100",
+                rule: std::borrow::Cow::Borrowed("must be at most 100"),
             });
         }
         let project_name_or_id_segment = self.project_name_or_id.path_segment();
@@ -1090,7 +1090,7 @@ impl<C> ListWebhookPoliciesOfProject<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name_or_id",
                 value: self.project_name_or_id.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let mut request = crate::Request::new(
@@ -1239,7 +1239,7 @@ impl<C> UpdateWebhookPolicyOfProject<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name_or_id",
                 value: self.project_name_or_id.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let webhook_policy_id_segment = self.webhook_policy_id.to_string();

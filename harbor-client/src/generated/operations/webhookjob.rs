@@ -83,7 +83,7 @@ impl<C> ListWebhookJobs<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "page_size",
                 value: value.to_string(),
-                rule: "must be at most 100",
+                rule: std::borrow::Cow::Borrowed("must be at most 100"),
             });
         }
         let project_name_or_id_segment = self.project_name_or_id.path_segment();
@@ -91,7 +91,7 @@ impl<C> ListWebhookJobs<C> {
             return Err(crate::Error::InvalidArgument {
                 name: "project_name_or_id",
                 value: self.project_name_or_id.to_string(),
-                rule: "must not be empty",
+                rule: std::borrow::Cow::Borrowed("must not be empty"),
             });
         }
         let mut request = crate::Request::new(

@@ -42,7 +42,7 @@ impl Destination {
     ///
     /// # Errors
     ///
-    /// [`Error::Invalid`] when the count exceeds the number of components before the last
+    /// [`Error::InvalidArgument`] when the count exceeds the number of components before the last
     /// one (Harbor fails the task in that case), or is below -1.
     pub fn preview(&self, source: &str) -> Result<String, Error> {
         preview_destination(
@@ -67,7 +67,7 @@ impl Destination {
 ///
 /// # Errors
 ///
-/// [`Error::Invalid`] when the count exceeds the number of components before the last one,
+/// [`Error::InvalidArgument`] when the count exceeds the number of components before the last one,
 /// or is below -1.
 pub fn preview_destination(
     source: &str,

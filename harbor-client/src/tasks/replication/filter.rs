@@ -27,7 +27,7 @@ impl Decoration {
     ///
     /// # Errors
     ///
-    /// [`Error::Invalid`] for any other value.
+    /// [`Error::InvalidArgument`] for any other value.
     pub fn parse(value: &str) -> Result<Self, Error> {
         match value {
             "matches" => Ok(Self::Matches),
@@ -126,7 +126,7 @@ impl Filter {
     ///
     /// # Errors
     ///
-    /// [`Error::Invalid`] for any other value, for example `chart`.
+    /// [`Error::InvalidArgument`] for any other value, for example `chart`.
     pub fn resource_named(value: &str) -> Result<Self, Error> {
         match value {
             "image" => Ok(Self::resource(ResourceKind::Image)),
@@ -143,7 +143,7 @@ impl Filter {
     ///
     /// # Errors
     ///
-    /// [`Error::Invalid`] for an unknown type, a decoration on a name or resource filter
+    /// [`Error::InvalidArgument`] for an unknown type, a decoration on a name or resource filter
     /// ("only tag and label filters support decoration"), or an invalid decoration.
     pub fn parse(kind: &str, value: &str, decoration: Option<&str>) -> Result<Self, Error> {
         let decoration = decoration.map(Decoration::parse).transpose()?;

@@ -43,7 +43,7 @@ impl ReplicationPolicySpec {
     ///
     /// # Errors
     ///
-    /// [`Error::Invalid`] for an empty or padded name.
+    /// [`Error::InvalidArgument`] for an empty or padded name.
     pub fn new(name: impl Into<String>, direction: Direction) -> Result<Self, Error> {
         let name = name.into();
         validate::plain_name("replication policy name", &name, 256)?;
@@ -86,7 +86,7 @@ impl ReplicationPolicySpec {
     ///
     /// # Errors
     ///
-    /// [`Error::Invalid`] for an empty pattern or label list.
+    /// [`Error::InvalidArgument`] for an empty pattern or label list.
     pub fn filter(mut self, filter: impl Into<Filter>) -> Result<Self, Error> {
         let filter = filter.into();
         filter.validate()?;
@@ -98,7 +98,7 @@ impl ReplicationPolicySpec {
     ///
     /// # Errors
     ///
-    /// [`Error::Invalid`] for a replace count below -1.
+    /// [`Error::InvalidArgument`] for a replace count below -1.
     pub fn destination(mut self, destination: Destination) -> Result<Self, Error> {
         destination.validate()?;
         self.destination = destination;
@@ -109,7 +109,7 @@ impl ReplicationPolicySpec {
     ///
     /// # Errors
     ///
-    /// [`Error::Invalid`] for an event-based trigger on a pull policy. Harbor 2.x accepts
+    /// [`Error::InvalidArgument`] for an event-based trigger on a pull policy. Harbor 2.x accepts
     /// one, but events come only from Harbor's own pushes and deletes, so it would never run.
     pub fn trigger(mut self, trigger: Trigger) -> Result<Self, Error> {
         if trigger == Trigger::EventBased && matches!(self.direction, Direction::Pull { .. }) {
@@ -146,7 +146,7 @@ impl ReplicationPolicySpec {
     ///
     /// # Errors
     ///
-    /// [`Error::Invalid`] for 0 or a value below -1.
+    /// [`Error::InvalidArgument`] for 0 or a value below -1.
     pub fn bandwidth_kb_per_second(mut self, speed: i64) -> Result<Self, Error> {
         if speed == 0 || speed < -1 {
             return Err(Error::invalid(

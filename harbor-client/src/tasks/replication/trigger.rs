@@ -20,7 +20,7 @@ impl Trigger {
     ///
     /// # Errors
     ///
-    /// [`Error::Invalid`] for an unknown type, a cron on a manual or event-based trigger, or a
+    /// [`Error::InvalidArgument`] for an unknown type, a cron on a manual or event-based trigger, or a
     /// scheduled trigger with a missing or invalid cron.
     pub fn parse(kind: &str, cron: Option<&str>) -> Result<Self, Error> {
         let cron = cron.filter(|cron| !cron.trim().is_empty());
