@@ -78,6 +78,9 @@ fn across_zones_creates_zrs_classes() {
     assert_eq!(claims["registry"]["size"], "100Gi");
     assert_eq!(claims["database"]["storageClass"], "harbor-disk-zrs");
     assert_eq!(claims["database"]["size"], "10Gi");
+    assert_eq!(claims["trivy"]["storageClass"], "harbor-disk-zrs");
+    assert_eq!(claims["trivy"]["accessMode"], "ReadWriteOnce");
+    assert_eq!(claims["trivy"]["size"], "5Gi");
     for component in ["core", "portal", "registry", "jobservice", "trivy"] {
         assert_eq!(values[component]["replicas"], 3, "{component}");
         let spread = values[component]["topologySpreadConstraints"]
@@ -91,10 +94,8 @@ fn across_zones_creates_zrs_classes() {
     assert_eq!(
         plan.warnings,
         [
-            "harbor.sizes.job_log = 1Gi is below 100Gi, the smallest Premium Azure Files share: \
-             the across-zones preset gets a 100Gi share",
-            "harbor.sizes.trivy = 5Gi is below 100Gi, the smallest Premium Azure Files share: \
-             the across-zones preset gets a 100Gi share",
+            "harbor.sizes.job_log = 1Gi is below 100Gi, the smallest Premium Azure Files share, \
+             so the across-zones preset gets one 100Gi share for job_log"
         ]
     );
 }

@@ -117,6 +117,14 @@ async fn across_zones_plan_renders_with_helm() {
             "10Gi".into()
         )
     );
+    assert_eq!(
+        template_claim(&objects, "harbor-trivy"),
+        (
+            "harbor-disk-zrs".into(),
+            "ReadWriteOnce".into(),
+            "5Gi".into()
+        )
+    );
     for name in [
         "harbor-core",
         "harbor-portal",

@@ -174,9 +174,9 @@ pub fn external_services(base: &PresetBase, services: &ExternalServices) -> Harb
 pub struct ZoneLayout {
     /// Number of availability zones the node pools span (2 or 3).
     pub zones: u8,
-    /// Premium ZRS managed disk class of database and redis.
+    /// Premium ZRS managed disk class of database, redis and trivy.
     pub disk_class: String,
-    /// Premium ZRS Azure Files class of registry, job log and trivy.
+    /// Premium ZRS Azure Files class of registry and job log.
     pub file_class: String,
 }
 
@@ -211,9 +211,11 @@ pub fn zone_spread_constraints() -> Vec<TopologySpreadConstraint> {
 
 /// Harbor across availability zones.
 ///
-/// Registry, job log and trivy use ReadWriteMany Premium ZRS Azure Files. Database and redis
-/// use Premium ZRS managed disks. Every scalable component runs `zones` replicas with zone and
-/// host spread and a disruption budget of `zones - 1` available pods.
+/// Registry and job log use ReadWriteMany Premium ZRS Azure Files, because their replicas share
+/// one claim. Database, redis and trivy use ReadWriteOnce Premium ZRS managed disks, because
+/// they are StatefulSets whose pods each get their own claim. Every scalable component runs
+/// `zones` replicas with zone and host spread and a disruption budget of `zones - 1` available
+/// pods.
 ///
 /// # Errors
 ///
@@ -238,7 +240,7 @@ pub fn across_zones(base: &PresetBase, layout: &ZoneLayout) -> Result<HarborValu
         }),
         database: Some(disk("16Gi")),
         redis: Some(disk("8Gi")),
-        trivy: Some(file(PREMIUM_FILE_MIN_SIZE)),
+        trivy: Some(disk("8Gi")),
     };
 
     // Every scalable component gets replicas and spread, including nginx and the exporter that

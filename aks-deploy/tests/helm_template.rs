@@ -282,10 +282,8 @@ async fn zone_preset_uses_zone_redundant_storage() {
         assert_eq!(class, ZRS_FILE_CLASS, "{name}");
         assert_eq!(modes, ["ReadWriteMany"], "{name}");
     }
-    let (class, modes) = template_claim(&objects, "harbor-trivy");
-    assert_eq!(class, ZRS_FILE_CLASS);
-    assert_eq!(modes, ["ReadWriteMany"]);
-    for set in ["harbor-database", "harbor-redis"] {
+    // Trivy is a StatefulSet, so each replica gets its own claim and its own ZRS disk.
+    for set in ["harbor-database", "harbor-redis", "harbor-trivy"] {
         let (class, modes) = template_claim(&objects, set);
         assert_eq!(class, ZRS_DISK_CLASS, "{set}");
         assert_eq!(modes, ["ReadWriteOnce"], "{set}");

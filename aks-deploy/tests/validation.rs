@@ -4,7 +4,8 @@
 mod support;
 
 use aks_deploy::presets::{
-    ExternalServices, PresetBase, ZoneLayout, across_zones, external_services, managed_disks,
+    ExternalServices, PresetBase, ZRS_DISK_CLASS, ZoneLayout, across_zones, external_services,
+    managed_disks,
 };
 use aks_deploy::render::render_values;
 use aks_deploy::validate::{ValidationError, ValidationWarning, validate};
@@ -358,6 +359,20 @@ fn zone_preset_replicas_cover_every_zone() {
         }
         assert_eq!(errors(&values), []);
     }
+}
+
+#[test]
+fn zone_preset_gives_trivy_zrs_disks() {
+    let values = across_zones(&base(), &ZoneLayout::default()).unwrap();
+    let trivy = values
+        .persistence
+        .persistent_volume_claim
+        .trivy
+        .expect("trivy claim");
+
+    assert_eq!(trivy.storage_class.as_deref(), Some(ZRS_DISK_CLASS));
+    assert_eq!(trivy.effective_access_mode(), AccessMode::ReadWriteOnce);
+    assert_eq!(trivy.size.as_deref(), Some("8Gi"));
 }
 
 #[test]

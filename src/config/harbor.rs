@@ -77,11 +77,11 @@ pub struct StorageClassNames {
     /// which AKS creates.
     #[serde(default = "default_disk_class")]
     pub disk: String,
-    /// Zone-redundant managed disk class of the across-zones preset (database, Redis).
+    /// Zone-redundant managed disk class of the across-zones preset (database, Redis, Trivy).
     /// Default: `harbor-disk-zrs`.
     #[serde(default = "default_zrs_disk_class")]
     pub zrs_disk: String,
-    /// Zone-redundant Azure Files class of the across-zones preset (registry, job log, Trivy).
+    /// Zone-redundant Azure Files class of the across-zones preset (registry, job log).
     /// Default: `harbor-file-zrs`.
     #[serde(default = "default_zrs_file_class")]
     pub zrs_file: String,

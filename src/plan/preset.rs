@@ -147,26 +147,25 @@ pub(crate) fn preset_values(
 
 /// Warns about Azure Files volumes below the smallest Premium share, which Azure provisions
 /// (and bills) at that size whatever the claim requests.
+///
+/// Only registry and job log are on Azure Files in the across-zones preset, each as one claim
+/// that its replicas share. Trivy is on managed disks.
 fn small_file_shares(config: &Config) -> Vec<String> {
     let minimum = presets::PREMIUM_FILE_MIN_SIZE;
     let Some(minimum_bytes) = quantity_bytes(minimum) else {
         return Vec::new();
     };
     let sizes = &config.harbor.sizes;
-    [
-        ("registry", &sizes.registry),
-        ("job_log", &sizes.job_log),
-        ("trivy", &sizes.trivy),
-    ]
-    .into_iter()
-    .filter(|(_, size)| quantity_bytes(size).is_some_and(|bytes| bytes < minimum_bytes))
-    .map(|(volume, size)| {
-        format!(
-            "harbor.sizes.{volume} = {size} is below {minimum}, the smallest Premium Azure \
-                 Files share: the across-zones preset gets a {minimum} share"
-        )
-    })
-    .collect()
+    [("registry", &sizes.registry), ("job_log", &sizes.job_log)]
+        .into_iter()
+        .filter(|(_, size)| quantity_bytes(size).is_some_and(|bytes| bytes < minimum_bytes))
+        .map(|(volume, size)| {
+            format!(
+                "harbor.sizes.{volume} = {size} is below {minimum}, the smallest Premium Azure \
+                 Files share, so the across-zones preset gets one {minimum} share for {volume}"
+            )
+        })
+        .collect()
 }
 
 /// Converts a storage quantity such as `10Gi` or `500M` into bytes.
