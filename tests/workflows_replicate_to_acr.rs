@@ -423,6 +423,36 @@ async fn failed_execution_reports_counts() {
 }
 
 #[tokio::test]
+async fn policy_without_id_is_malformed_response() {
+    let (_acr, acr_server, harbor) = start_fakes().await;
+    harbor.state().policy_get_without_id = true;
+    let client = support::acr_client(&acr_server.uri());
+
+    let report = replicate_to_acr::apply(&client, &harbor.client(), &input())
+        .await
+        .unwrap();
+
+    assert_eq!(
+        report.failure().map(|step| step.action),
+        Some("ensure_replication_policy")
+    );
+    let error = report.error().unwrap();
+    match error {
+        WorkflowError::MissingId { kind, name } => {
+            assert_eq!(*kind, "replication policy");
+            assert_eq!(name, POLICY);
+        }
+        other => panic!("expected a missing id, got {other:?}"),
+    }
+    assert_eq!(
+        error.to_string(),
+        "Harbor returned replication policy \"push-to-exampleacr\" without an id, so the later \
+         steps cannot refer to it"
+    );
+    assert_eq!(harbor.count("POST /replication/executions"), 0);
+}
+
+#[tokio::test]
 async fn missing_endpoint_gets_one_password() {
     let (acr, acr_server, harbor) = start_fakes().await;
     acr.set_scope_map(

@@ -25,6 +25,16 @@ pub enum WorkflowError {
     #[error("Harbor request failed")]
     Harbor(#[source] Box<harbor_client::Error>),
 
+    /// Harbor returned a resource without the id that a later step needs: a malformed
+    /// response rather than a missing resource.
+    #[error("Harbor returned {kind} {name:?} without an id, so the later steps cannot refer to it")]
+    MissingId {
+        /// Kind of resource, such as `replication policy`.
+        kind: &'static str,
+        /// Name of the resource.
+        name: String,
+    },
+
     /// Harbor rejected the ping of a registry endpoint with an error status, because it cannot
     /// reach the registry or log in to it.
     #[error(

@@ -31,6 +31,9 @@ pub struct HarborState {
     pub executions: BTreeMap<i64, (ReplicationExecution, usize)>,
     /// Names of policies whose executions end `Failed`, with one of two tasks failed.
     pub failing_policies: BTreeSet<String>,
+    /// Whether `GET /replication/policies/{id}` leaves out the policy's `id`, as a malformed
+    /// response would.
+    pub policy_get_without_id: bool,
 }
 
 /// A running fake Harbor.
@@ -297,11 +300,20 @@ fn policies(
             state.policies.push(policy);
             created(format!("/replication/policies/{id}"))
         }
-        ("GET", [id]) => state
-            .policies
-            .iter()
-            .find(|policy| policy.id.map(|i| i.to_string()).as_deref() == Some(*id))
-            .map_or_else(|| error(404, "NOT_FOUND", "policy not found"), ok_json),
+        ("GET", [id]) => {
+            let Some(policy) = state
+                .policies
+                .iter()
+                .find(|policy| policy.id.map(|i| i.to_string()).as_deref() == Some(*id))
+            else {
+                return error(404, "NOT_FOUND", "policy not found");
+            };
+            let mut policy = policy.clone();
+            if state.policy_get_without_id {
+                policy.id = None;
+            }
+            ok_json(policy)
+        }
         _ => error(404, "NOT_FOUND", "no such policy route"),
     }
 }

@@ -203,12 +203,9 @@ fn ping_error(input: &ReplicateToAcrInput, error: harbor_client::Error) -> Workf
 }
 
 fn registry_id(input: &ReplicateToAcrInput, registry: &Registry) -> Result<i64, WorkflowError> {
-    registry.id.ok_or_else(|| {
-        harbor_client::Error::NotFound {
-            kind: "id of registry",
-            name: input.endpoint.clone(),
-        }
-        .into()
+    registry.id.ok_or_else(|| WorkflowError::MissingId {
+        kind: "registry endpoint",
+        name: input.endpoint.clone(),
     })
 }
 

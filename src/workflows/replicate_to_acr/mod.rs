@@ -233,11 +233,11 @@ async fn run_steps(
         .await
         .map_err(|error| (STEP_POLICY, target.clone(), error.into()))?;
     let policy_id = policy.resource().id.ok_or_else(|| {
-        let error = harbor_client::Error::NotFound {
-            kind: "id of replication policy",
+        let error = WorkflowError::MissingId {
+            kind: "replication policy",
             name: input.policy.clone(),
         };
-        (STEP_POLICY, target.clone(), error.into())
+        (STEP_POLICY, target.clone(), error)
     })?;
     let status = match policy {
         Outcome::Created(_) => StepStatus::Created,
