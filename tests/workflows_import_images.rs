@@ -103,6 +103,48 @@ async fn failed_import_does_not_stop_others() {
 }
 
 #[tokio::test]
+async fn report_prints_one_line_per_image() {
+    let (_source, source_server, acr, acr_server) = start_fakes().await;
+    acr.fail_next_import("library/postgres");
+    acr.set_tag("mirror/redis:1.0", &digest('b'));
+    let client = support::acr_client(&acr_server.uri());
+
+    let report = import_images::apply(&client, &four_images(&source_server))
+        .await
+        .unwrap();
+
+    let printed = report.to_string();
+    let lines: Vec<&str> = printed.lines().collect();
+    assert_eq!(lines.len(), 5, "{printed}");
+    let route = format!("route {}", report.images[0].route);
+    assert!(route.starts_with("route server-side import: "), "{route}");
+    assert_eq!(
+        lines[0],
+        format!(
+            "  1. imported library/nginx:1.0 -> mirror/nginx:1.0 at {}; {route}",
+            digest('a')
+        )
+    );
+    assert_eq!(
+        lines[1],
+        format!(
+            "  2. skipped library/redis:1.0 -> mirror/redis:1.0 at {}; {route}",
+            digest('b')
+        )
+    );
+    assert_eq!(
+        lines[2],
+        format!(
+            "  3. failed library/postgres:1.0 -> mirror/postgres:1.0; {route}; cause: importImage \
+             into registry exampleacr failed: InvalidParameters: fake failure importing \
+             library/postgres"
+        )
+    );
+    assert_eq!(lines[4], "2 imported, 1 skipped, 1 failed");
+    assert!(!printed.contains("s3cr3t"), "{printed}");
+}
+
+#[tokio::test]
 async fn rerun_imports_only_what_is_missing() {
     let (_source, source_server, acr, acr_server) = start_fakes().await;
     acr.fail_next_import("library/postgres");

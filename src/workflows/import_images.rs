@@ -11,6 +11,7 @@
 //! still missing.
 
 mod client_copy;
+mod report;
 
 use std::num::NonZeroUsize;
 
@@ -27,6 +28,7 @@ use super::transfer_route::{
 };
 use super::{PlanStep, WorkflowError, WorkflowPlan};
 use client_copy::ClientCopy;
+pub use report::{ImageError, ImageReport, ImageStatus, ImportImagesReport};
 
 /// Default number of images imported at the same time.
 pub const DEFAULT_CONCURRENCY: usize = 4;
@@ -293,101 +295,6 @@ fn parse_registry_url(value: &str) -> Result<Url, WorkflowError> {
     Ok(url)
 }
 
-/// Result of one image.
-#[derive(Debug)]
-pub enum ImageStatus {
-    /// The target tag now points at the source digest.
-    Imported {
-        /// Digest of the imported manifest.
-        digest: String,
-    },
-    /// The target tag already pointed at the source digest, so nothing was sent.
-    Skipped {
-        /// Digest that source and target share.
-        digest: String,
-    },
-    /// Resolving, checking, importing or copying the image failed.
-    Failed {
-        /// The failure.
-        cause: ImageError,
-    },
-}
-
-/// Failure of one image.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ImageError {
-    /// An ACR or source registry request of the server-side route failed.
-    #[error(transparent)]
-    Acr(#[from] acr_client::Error),
-    /// A registry request of the client-side copy failed.
-    #[error(transparent)]
-    Transfer(#[from] oci_transfer::Error),
-    /// The client-side copy pushed a manifest other than the pinned source manifest.
-    #[error(
-        "copied manifest of {target} is {actual}, but the pinned source is {expected}: the target tag points at other content, so push it again or delete the tag"
-    )]
-    DigestMismatch {
-        /// Target image, `repository:tag`.
-        target: String,
-        /// Digest of the source manifest, or the entries a platform selection keeps.
-        expected: String,
-        /// What the destination returned.
-        actual: String,
-    },
-}
-
-impl ImageError {
-    /// Reports whether a registry answered 404, such as for a missing source tag.
-    pub fn is_not_found(&self) -> bool {
-        match self {
-            ImageError::Acr(error) => error.is_not_found(),
-            ImageError::Transfer(error) => error.is_not_found(),
-            ImageError::DigestMismatch { .. } => false,
-        }
-    }
-}
-
-/// Result of one image with its source, target and route.
-#[derive(Debug)]
-pub struct ImageReport {
-    /// Source image in Harbor.
-    pub source: String,
-    /// Target image in ACR.
-    pub target: String,
-    /// The route the image took and why.
-    pub route: RouteDecision,
-    /// The outcome.
-    pub status: ImageStatus,
-}
-
-/// Results of [`apply`], one per image in input order.
-#[derive(Debug)]
-pub struct ImportImagesReport {
-    /// Per-image results.
-    pub images: Vec<ImageReport>,
-}
-
-impl ImportImagesReport {
-    /// Counts the images that were imported, skipped and failed, in that order.
-    pub fn counts(&self) -> (usize, usize, usize) {
-        let mut counts = (0, 0, 0);
-        for image in &self.images {
-            match image.status {
-                ImageStatus::Imported { .. } => counts.0 += 1,
-                ImageStatus::Skipped { .. } => counts.1 += 1,
-                ImageStatus::Failed { .. } => counts.2 += 1,
-            }
-        }
-        counts
-    }
-
-    /// Reports whether every image was imported or skipped.
-    pub fn is_success(&self) -> bool {
-        self.counts().2 == 0
-    }
-}
-
 /// Lists the steps of an import: per image, one digest check and one conditional import or
 /// copy, whose detail gives the route and its reason.
 pub fn plan(input: &ImportImagesInput) -> WorkflowPlan {
@@ -435,6 +342,33 @@ pub fn plan(input: &ImportImagesInput) -> WorkflowPlan {
 /// [`WorkflowError::Acr`] when the target registry cannot be read, because no image can
 /// be checked without it, and [`WorkflowError::InvalidInput`] when a registry client for
 /// the copies cannot be built. Failures of single images are in the report instead.
+///
+/// # Example
+///
+/// ```no_run
+/// use harbor_azure::acr::arm::ArmClient;
+/// use harbor_azure::acr::{AcrManagementClient, RegistryName};
+/// use harbor_azure::workflows::import_images::{self, ImageMapping, ImportImagesInput};
+///
+/// # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+/// let credential = azure_identity::AzureCliCredential::new(None)?;
+/// let arm = ArmClient::builder(credential).build()?;
+/// let acr = AcrManagementClient::new(arm, "00000000-0000-0000-0000-000000000000", "rg-harbor")?;
+/// let images = vec![ImageMapping::new("library/nginx:1.25.3", "mirror/nginx:1.25.3")?];
+/// let input = ImportImagesInput::new(
+///     RegistryName::new("exampleacr")?,
+///     "https://harbor.example.test",
+///     images,
+/// )?;
+///
+/// let report = import_images::apply(&acr, &input).await?;
+/// print!("{report}");
+/// if !report.is_success() {
+///     return Err("some images failed; run the import again to retry them".into());
+/// }
+/// # Ok(())
+/// # }
+/// ```
 pub async fn apply(
     acr: &AcrManagementClient,
     input: &ImportImagesInput,
