@@ -435,7 +435,8 @@ fn private_link_source_routes_to_copy() {
 
 #[tokio::test]
 async fn acr_source_imports_by_resource_id() {
-    let (_source, source_server, acr, acr_server) = start_fakes().await;
+    let (source, source_server, acr, acr_server) = start_fakes().await;
+    source.require_azure_ad();
     let client = support::acr_client(&acr_server.uri());
     let resource_id = format!(
         "/subscriptions/{}/resourceGroups/source-rg/providers/Microsoft.ContainerRegistry/registries/sourceacr",
@@ -467,6 +468,12 @@ async fn acr_source_imports_by_resource_id() {
     );
     assert_eq!(imports[0].registry_uri, None);
     assert_eq!(acr.tag("mirror/nginx:1.0"), Some(digest('a')));
+    let requests = source.requests();
+    let exchanges = requests
+        .iter()
+        .filter(|request| *request == "POST /oauth2/exchange")
+        .count();
+    assert_eq!(exchanges, 1, "{requests:?}");
 }
 
 #[test]

@@ -16,7 +16,9 @@ mod report;
 use std::num::NonZeroUsize;
 
 use acr_client::arm::ResourceId;
-use acr_client::dataplane::{DataPlaneClient, RegistryCredentials, resolve_manifest_digest};
+use acr_client::dataplane::{
+    DataPlaneAuth, DataPlaneClient, RegistryCredentials, resolve_manifest_digest,
+};
 use acr_client::{AcrManagementClient, ImageName, ImageReference, ImportImage, RegistryName};
 use futures_util::stream::{self, StreamExt};
 use oci_transfer::{PlatformSelection, RegistryClient};
@@ -215,8 +217,12 @@ impl ImportImagesInput {
     }
 
     /// Marks the source as another ACR with this ARM resource id, so server-side imports
-    /// read it by resource id with the caller's Azure AD identity. The credentials, when
-    /// set, are still used to read source digests from `source_registry`.
+    /// read it by resource id with the caller's Azure AD identity.
+    ///
+    /// Source digests are read from `source_registry`, which is then the source's login
+    /// server. Without credentials the reads authenticate with the ACR token exchange for
+    /// the Azure AD credential of the [`AcrManagementClient`]. With credentials, such as
+    /// an ACR token and its password, the reads answer the registry's challenge with them.
     ///
     /// # Errors
     /// [`WorkflowError::InvalidInput`] when `resource_id` is not the id of a
@@ -374,7 +380,10 @@ pub async fn apply(
     input: &ImportImagesInput,
 ) -> Result<ImportImagesReport, WorkflowError> {
     let registry = acr.get_registry(&input.registry).await?;
-    let target = acr.data_plane_for(&registry)?;
+    let data_planes = DataPlanes {
+        target: acr.data_plane_for(&registry)?,
+        source_acr: source_acr_data_plane(acr, input)?,
+    };
     let routes: Vec<RouteDecision> = input
         .images
         .iter()
@@ -384,7 +393,7 @@ pub async fn apply(
         .iter()
         .any(|decision| decision.route == Route::ClientSideCopy)
     {
-        Some(ClientCopy::new(input, &target)?)
+        Some(ClientCopy::new(input, &data_planes.target)?)
     } else {
         None
     };
@@ -392,10 +401,10 @@ pub async fn apply(
     let results: Vec<(usize, ImageStatus)> =
         stream::iter(input.images.iter().zip(&routes).enumerate())
             .map(|(index, (image, decision))| {
-                let target = &target;
+                let data_planes = &data_planes;
                 let copy = copy.as_ref();
                 async move {
-                    let status = transfer_one(acr, target, copy, input, image, decision).await;
+                    let status = transfer_one(acr, data_planes, copy, input, image, decision).await;
                     (index, status)
                 }
             })
@@ -422,10 +431,46 @@ pub async fn apply(
     Ok(ImportImagesReport { images })
 }
 
+/// Data-plane clients of one run.
+struct DataPlanes {
+    /// The target ACR's login server.
+    target: DataPlaneClient,
+    /// The source ACR's login server, for an ACR source without credentials.
+    source_acr: Option<DataPlaneClient>,
+}
+
+/// Builds a client of the source ACR's login server that authenticates with the ACR token
+/// exchange for the Azure AD credential of `acr`'s ARM client. Returns `None` unless the
+/// source is an ACR and the input has no credentials.
+///
+/// An ACR without anonymous pull answers a manifest HEAD with 401 unless the bearer token
+/// comes from credentials, so the digest check without them needs the Azure AD identity.
+fn source_acr_data_plane(
+    acr: &AcrManagementClient,
+    input: &ImportImagesInput,
+) -> Result<Option<DataPlaneClient>, WorkflowError> {
+    if input.source_acr.is_none() || input.credentials.is_some() {
+        return Ok(None);
+    }
+    let source = &input.source_registry;
+    let login_server = &source[url::Position::BeforeHost..url::Position::AfterPort];
+    let auth = DataPlaneAuth::AzureAd {
+        credential: acr.arm().credential().clone(),
+        scope: acr.arm().scope().to_owned(),
+        tenant: None,
+    };
+    let client = DataPlaneClient::builder(login_server, auth)
+        .endpoint(source.clone())
+        .clock(acr.arm().clock().clone())
+        .http_client(acr.arm().http_client().clone())
+        .build()?;
+    Ok(Some(client))
+}
+
 /// Imports or copies one image by its route; a failure becomes the image's status.
 async fn transfer_one(
     acr: &AcrManagementClient,
-    target: &DataPlaneClient,
+    data_planes: &DataPlanes,
     copy: Option<&ClientCopy>,
     input: &ImportImagesInput,
     image: &ImageMapping,
@@ -434,7 +479,7 @@ async fn transfer_one(
     let result = match (decision.route, copy) {
         (Route::ClientSideCopy, Some(copy)) => copy.copy_one(image).await,
         (Route::ClientSideCopy, None) => unreachable!("apply builds the copy clients first"),
-        (Route::ServerSideImport, _) => import_one(acr, target, input, image)
+        (Route::ServerSideImport, _) => import_one(acr, data_planes, input, image)
             .await
             .map_err(ImageError::from),
     };
@@ -449,20 +494,30 @@ async fn transfer_one(
 
 async fn import_one(
     acr: &AcrManagementClient,
-    target: &DataPlaneClient,
+    data_planes: &DataPlanes,
     input: &ImportImagesInput,
     image: &ImageMapping,
 ) -> Result<ImageStatus, acr_client::Error> {
-    let digest = resolve_manifest_digest(
-        acr.arm().http_client(),
-        &input.source_registry,
-        image.source.repository.as_str(),
-        image.source_tag(),
-        input.credentials.as_ref(),
-    )
-    .await?;
+    let digest = match &data_planes.source_acr {
+        Some(source) => {
+            source
+                .manifest_digest(&image.source.repository, image.source_tag())
+                .await?
+        }
+        None => {
+            resolve_manifest_digest(
+                acr.arm().http_client(),
+                &input.source_registry,
+                image.source.repository.as_str(),
+                image.source_tag(),
+                input.credentials.as_ref(),
+            )
+            .await?
+        }
+    };
 
-    match target
+    match data_planes
+        .target
         .manifest_digest(&image.target.repository, image.target_tag())
         .await
     {
