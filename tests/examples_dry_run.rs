@@ -298,7 +298,7 @@ fn replication_rules_plans_replicate_to_acr() {
     );
     assert_contains(
         &output,
-        "  3. generate_token_password exampleacr/harbor-push/password1 (only when the token is new, the endpoint is missing or it logs in as another user; no expiry)\n",
+        "  3. generate_token_password exampleacr/harbor-push/password1 (only when the token is new, the endpoint is missing or logs in as another user, or the password expires within 7 days; no expiry)\n",
     );
     assert_contains(
         &output,

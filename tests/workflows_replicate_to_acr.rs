@@ -111,8 +111,8 @@ fn plan_lists_exact_steps() {
             (
                 "generate_token_password",
                 "exampleacr/harbor-push/password1",
-                "only when the token is new, the endpoint is missing or it logs in as another \
-                 user; no expiry",
+                "only when the token is new, the endpoint is missing or logs in as another \
+                 user, or the password expires within 7 days; no expiry",
             ),
             (
                 "ensure_registry",
@@ -527,6 +527,134 @@ async fn endpoint_of_other_user_gets_new_password() {
     assert_eq!(
         stored_credential(&harbor),
         (TOKEN.to_owned(), FakeAcr::password_value(1))
+    );
+}
+
+/// Stores the scope map, the token and an endpoint that logs in as the token, as a finished
+/// earlier run leaves them.
+fn seed_finished_run(acr: &FakeAcr, harbor: &FakeHarbor) {
+    acr.set_scope_map(
+        SCOPE_MAP,
+        &[
+            "repositories/mirror/nginx/content/read",
+            "repositories/mirror/nginx/content/write",
+            "repositories/mirror/nginx/metadata/read",
+        ],
+    );
+    acr.set_token(TOKEN, SCOPE_MAP);
+    seed_endpoint(harbor, TOKEN);
+}
+
+#[tokio::test]
+async fn expiring_password_is_regenerated() {
+    // The fake ARM's clock reads 2026-01-01T00:00:00Z.
+    for (expiry, note) in [
+        (
+            "2025-12-31T00:00:00Z",
+            "generated because the password expired at 2025-12-31T00:00:00Z",
+        ),
+        (
+            "2026-01-05T00:00:00Z",
+            "generated because the password expires at 2026-01-05T00:00:00Z, within the \
+             renewal margin of 7 days",
+        ),
+    ] {
+        let (acr, acr_server, harbor) = start_fakes().await;
+        seed_finished_run(&acr, &harbor);
+        acr.set_password_expiry(TOKEN, "password1", expiry);
+        let client = support::acr_client(&acr_server.uri());
+
+        let report = replicate_to_acr::apply(&client, &harbor.client(), &input().run(false))
+            .await
+            .unwrap();
+
+        assert!(report.is_success(), "{expiry}: {report}");
+        assert_eq!(
+            verbs(&report)[2..4],
+            [
+                "generate_token_password: updated",
+                "ensure_registry: updated"
+            ],
+            "{expiry}"
+        );
+        assert_eq!(report.steps[2].note, note);
+        assert_eq!(
+            acr.token_writes(),
+            ["POST generateCredentials harbor-push password1"],
+            "{expiry}"
+        );
+        assert_eq!(
+            stored_credential(&harbor),
+            (TOKEN.to_owned(), FakeAcr::password_value(1)),
+            "{expiry}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn valid_password_is_kept() {
+    let (acr, acr_server, harbor) = start_fakes().await;
+    seed_finished_run(&acr, &harbor);
+    acr.set_password_expiry(TOKEN, "password1", "2026-01-08T00:00:01Z");
+    acr.set_password_expiry(TOKEN, "password2", "2025-06-01T00:00:00Z");
+    let client = support::acr_client(&acr_server.uri());
+
+    let report = replicate_to_acr::apply(&client, &harbor.client(), &input().run(false))
+        .await
+        .unwrap();
+
+    assert!(report.is_success(), "{report}");
+    assert_eq!(
+        verbs(&report)[2..4],
+        [
+            "generate_token_password: unchanged",
+            "ensure_registry: unchanged"
+        ]
+    );
+    assert_eq!(
+        report.steps[2].note,
+        "not generated, because endpoint exampleacr logs in as harbor-push already and the \
+         password does not expire within 7 days"
+    );
+    assert_eq!(acr.generated_passwords(), 0);
+    assert_eq!(
+        stored_credential(&harbor),
+        (TOKEN.to_owned(), "old-password".to_owned())
+    );
+}
+
+#[tokio::test]
+async fn forced_password_is_regenerated() {
+    let (acr, acr_server, harbor) = start_fakes().await;
+    seed_finished_run(&acr, &harbor);
+    let client = support::acr_client(&acr_server.uri());
+    let input = input().run(false).force_new_password(true);
+
+    let report = replicate_to_acr::apply(&client, &harbor.client(), &input)
+        .await
+        .unwrap();
+
+    assert!(report.is_success(), "{report}");
+    assert_eq!(
+        verbs(&report)[2..4],
+        [
+            "generate_token_password: updated",
+            "ensure_registry: updated"
+        ]
+    );
+    assert_eq!(
+        report.steps[2].note,
+        "generated because the input forces a new password"
+    );
+    assert_eq!(acr.generated_passwords(), 1);
+    assert_eq!(harbor.count("PUT /registries/1"), 1);
+    assert_eq!(
+        stored_credential(&harbor),
+        (TOKEN.to_owned(), FakeAcr::password_value(1))
+    );
+    assert_eq!(
+        replicate_to_acr::plan(&input).steps[2].detail,
+        "always, because the input forces a new password; no expiry"
     );
 }
 

@@ -47,6 +47,8 @@ struct State {
     scope_maps: BTreeMap<String, Vec<String>>,
     /// Token name to its scope map id and status.
     tokens: BTreeMap<String, (String, String)>,
+    /// Token name to its password slots, each with its expiry (RFC 3339) when it has one.
+    passwords: BTreeMap<String, BTreeMap<String, Option<String>>>,
     /// ARM writes to scope maps and tokens, and `generateCredentials` calls, as `METHOD name`.
     token_writes: Vec<String>,
 }
@@ -279,6 +281,16 @@ impl FakeAcr {
             .insert(name.to_owned(), (scope_map_id, "enabled".to_owned()));
     }
 
+    /// Stores a password in `slot` (`password1` or `password2`) of token `name` that expires
+    /// at `expiry` (RFC 3339), as if generated earlier.
+    pub fn set_password_expiry(&self, name: &str, slot: &str, expiry: &str) {
+        self.lock()
+            .passwords
+            .entry(name.to_owned())
+            .or_default()
+            .insert(slot.to_owned(), Some(expiry.to_owned()));
+    }
+
     /// Returns the scope map id and status of token `name`, when it exists.
     pub fn token_state(&self, name: &str) -> Option<(String, String)> {
         self.lock().tokens.get(name).cloned()
@@ -316,8 +328,16 @@ impl FakeAcr {
         })
     }
 
-    fn token_body(&self, name: &str, scope_map_id: &str, status: &str) -> Value {
-        json!({
+    /// Returns the token as ARM does: its password list carries names and expiries, never
+    /// values, and is left out while the token has no password.
+    fn token_body(
+        &self,
+        name: &str,
+        scope_map_id: &str,
+        status: &str,
+        passwords: Option<&BTreeMap<String, Option<String>>>,
+    ) -> Value {
+        let mut body = json!({
             "id": format!("{}/tokens/{name}", self.registry_path()),
             "name": name,
             "properties": {
@@ -325,7 +345,18 @@ impl FakeAcr {
                 "status": status,
                 "provisioningState": "Succeeded"
             }
-        })
+        });
+        if let Some(passwords) = passwords.filter(|passwords| !passwords.is_empty()) {
+            let listed: Vec<Value> = passwords
+                .iter()
+                .map(|(slot, expiry)| match expiry {
+                    Some(expiry) => json!({"name": slot, "expiry": expiry}),
+                    None => json!({"name": slot}),
+                })
+                .collect();
+            body["properties"]["credentials"] = json!({"passwords": listed});
+        }
+        body
     }
 
     fn scope_map_route(&self, request: &Request, name: &str) -> ResponseTemplate {
@@ -377,8 +408,9 @@ impl FakeAcr {
             state.tokens.insert(name.to_owned(), (scope_map_id, status));
         }
         match state.tokens.get(name) {
-            Some((scope_map_id, status)) => ResponseTemplate::new(200)
-                .set_body_json(self.token_body(name, scope_map_id, status)),
+            Some((scope_map_id, status)) => ResponseTemplate::new(200).set_body_json(
+                self.token_body(name, scope_map_id, status, state.passwords.get(name)),
+            ),
             None => not_found(&format!("token {name}")),
         }
     }
@@ -397,6 +429,12 @@ impl FakeAcr {
         state
             .token_writes
             .push(format!("POST generateCredentials {name} {password}"));
+        let expiry = body["expiry"].as_str().map(str::to_owned);
+        state
+            .passwords
+            .entry(name.to_owned())
+            .or_default()
+            .insert(password.clone(), expiry);
         let count = state
             .token_writes
             .iter()

@@ -1,14 +1,24 @@
 //! The token password decision and the Harbor registry endpoint with its ping.
 
-use acr_client::{AcrManagementClient, Ensured, Token};
+use std::time::Duration;
+
+use acr_client::{AcrManagementClient, Ensured, PasswordName, Token};
 use harbor_client::Client;
 use harbor_client::generated::models::{Registry, RegistryPing, RegistryUpdate};
 use harbor_client::tasks::{Outcome, Provider, ensure_registry};
 use secrecy::SecretString;
+use time::OffsetDateTime;
 
 use super::input::{ENDPOINT_DESCRIPTION, ReplicateToAcrInput};
 use super::report::StepStatus;
 use crate::workflows::WorkflowError;
+
+/// How long before its expiry a token password is replaced.
+///
+/// The workflow generates a new password when the one Harbor logs in with expires within this
+/// margin, so a workflow run at least once a week replaces the password before replication
+/// fails on it. The margin is a chosen value, not an ACR limit.
+pub const PASSWORD_RENEWAL_MARGIN: Duration = Duration::from_secs(7 * 24 * 60 * 60);
 
 /// Reason that Harbor needs a new token password.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,15 +29,28 @@ pub(super) enum PasswordReason {
     EndpointMissing,
     /// The endpoint logs in as another user, so its stored password is not the token's.
     OtherUser(Option<String>),
+    /// The input forces a new password.
+    Forced,
+    /// The password slot expired at this time.
+    Expired(OffsetDateTime),
+    /// The password slot expires at this time, within [`PASSWORD_RENEWAL_MARGIN`].
+    ExpiresSoon(OffsetDateTime),
 }
 
 impl PasswordReason {
     /// Decides whether Harbor needs a new password. `None` means the endpoint already logs in
-    /// as the token, so its stored password is kept and nothing is generated.
+    /// as the token with a password that stays valid beyond [`PASSWORD_RENEWAL_MARGIN`] from
+    /// `now`, so its stored password is kept and nothing is generated.
+    ///
+    /// The expiry comes from the token's password list in ARM, which has no values. A slot
+    /// without an expiry, or a token whose response lists no passwords, counts as valid.
     pub(super) fn decide(
         token: &Ensured<Token>,
         endpoint: Option<&Registry>,
         username: &str,
+        slot: PasswordName,
+        force: bool,
+        now: OffsetDateTime,
     ) -> Option<Self> {
         if matches!(token, Ensured::Created(_)) {
             return Some(Self::TokenCreated);
@@ -40,10 +63,19 @@ impl PasswordReason {
             .as_ref()
             .and_then(|credential| credential.access_key.clone())
             .filter(|key| !key.is_empty());
-        if access_key.as_deref() == Some(username) {
-            None
+        if access_key.as_deref() != Some(username) {
+            return Some(Self::OtherUser(access_key));
+        }
+        if force {
+            return Some(Self::Forced);
+        }
+        let expiry = password_expiry(token.get(), slot)?;
+        if expiry <= now {
+            Some(Self::Expired(expiry))
+        } else if expiry - now <= PASSWORD_RENEWAL_MARGIN {
+            Some(Self::ExpiresSoon(expiry))
         } else {
-            Some(Self::OtherUser(access_key))
+            None
         }
     }
 
@@ -54,8 +86,32 @@ impl PasswordReason {
             Self::EndpointMissing => format!("Harbor has no endpoint {endpoint}"),
             Self::OtherUser(Some(user)) => format!("endpoint {endpoint} logs in as {user}"),
             Self::OtherUser(None) => format!("endpoint {endpoint} has no credential"),
+            Self::Forced => "the input forces a new password".to_owned(),
+            Self::Expired(expiry) => format!("the password expired at {}", rfc3339(*expiry)),
+            Self::ExpiresSoon(expiry) => format!(
+                "the password expires at {}, within the renewal margin of {} days",
+                rfc3339(*expiry),
+                PASSWORD_RENEWAL_MARGIN.as_secs() / 86_400
+            ),
         }
     }
+}
+
+/// Returns the expiry of the password `slot` of `token`, when ARM lists one.
+fn password_expiry(token: &Token, slot: PasswordName) -> Option<OffsetDateTime> {
+    token
+        .properties
+        .credentials
+        .as_ref()?
+        .passwords
+        .iter()
+        .find(|password| password.name == Some(slot))?
+        .expiry
+}
+
+fn rfc3339(time: OffsetDateTime) -> String {
+    time.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| time.to_string())
 }
 
 /// Generates the input's token password and returns it with the step status: created for a
@@ -212,11 +268,28 @@ fn registry_id(input: &ReplicateToAcrInput, registry: &Registry) -> Result<i64, 
 #[cfg(test)]
 mod tests {
     use harbor_client::generated::models::RegistryCredential;
+    use time::macros::datetime;
 
     use super::*;
 
+    const NOW: OffsetDateTime = datetime!(2026-01-01 00:00 UTC);
+
     fn token() -> Token {
         serde_json::from_value(serde_json::json!({"id": "/t", "name": "harbor-push"})).unwrap()
+    }
+
+    /// Builds a token whose `password1` expires at `expiry` (RFC 3339) and whose `password2`
+    /// expired in 2020.
+    fn token_expiring(expiry: &str) -> Token {
+        serde_json::from_value(serde_json::json!({
+            "id": "/t",
+            "name": "harbor-push",
+            "properties": {"credentials": {"passwords": [
+                {"name": "password1", "expiry": expiry},
+                {"name": "password2", "expiry": "2020-01-01T00:00:00Z"}
+            ]}}
+        }))
+        .unwrap()
     }
 
     fn endpoint(access_key: Option<&str>) -> Registry {
@@ -229,6 +302,17 @@ mod tests {
         }
     }
 
+    fn decide(token: &Ensured<Token>, endpoint: Option<&Registry>) -> Option<PasswordReason> {
+        PasswordReason::decide(
+            token,
+            endpoint,
+            "harbor-push",
+            PasswordName::Password1,
+            false,
+            NOW,
+        )
+    }
+
     #[test]
     fn password_needed_only_when_harbor_lacks_it() {
         let same = endpoint(Some("harbor-push"));
@@ -237,28 +321,94 @@ mod tests {
         let existing = Ensured::Unchanged(token());
 
         assert_eq!(
-            PasswordReason::decide(&Ensured::Created(token()), Some(&same), "harbor-push"),
+            decide(&Ensured::Created(token()), Some(&same)),
             Some(PasswordReason::TokenCreated)
         );
         assert_eq!(
-            PasswordReason::decide(&existing, None, "harbor-push"),
+            decide(&existing, None),
             Some(PasswordReason::EndpointMissing)
         );
+        assert_eq!(decide(&existing, Some(&same)), None);
+        assert_eq!(decide(&Ensured::Updated(token()), Some(&same)), None);
         assert_eq!(
-            PasswordReason::decide(&existing, Some(&same), "harbor-push"),
-            None
-        );
-        assert_eq!(
-            PasswordReason::decide(&Ensured::Updated(token()), Some(&same), "harbor-push"),
-            None
-        );
-        assert_eq!(
-            PasswordReason::decide(&existing, Some(&other), "harbor-push"),
+            decide(&existing, Some(&other)),
             Some(PasswordReason::OtherUser(Some("old-token".to_owned())))
         );
         assert_eq!(
-            PasswordReason::decide(&existing, Some(&none), "harbor-push"),
+            decide(&existing, Some(&none)),
             Some(PasswordReason::OtherUser(None))
+        );
+    }
+
+    #[test]
+    fn password_renewed_by_expiry_of_its_slot() {
+        let same = endpoint(Some("harbor-push"));
+        let expiring = |expiry| Ensured::Unchanged(token_expiring(expiry));
+
+        assert_eq!(
+            decide(&expiring("2025-12-31T00:00:00Z"), Some(&same)),
+            Some(PasswordReason::Expired(datetime!(2025-12-31 00:00 UTC)))
+        );
+        assert_eq!(
+            decide(&expiring("2026-01-01T00:00:00Z"), Some(&same)),
+            Some(PasswordReason::Expired(NOW))
+        );
+        assert_eq!(
+            decide(&expiring("2026-01-08T00:00:00Z"), Some(&same)),
+            Some(PasswordReason::ExpiresSoon(datetime!(2026-01-08 00:00 UTC)))
+        );
+        assert_eq!(decide(&expiring("2026-01-08T00:00:01Z"), Some(&same)), None);
+        assert_eq!(
+            PasswordReason::decide(
+                &expiring("2026-03-01T00:00:00Z"),
+                Some(&same),
+                "harbor-push",
+                PasswordName::Password2,
+                false,
+                NOW,
+            ),
+            Some(PasswordReason::Expired(datetime!(2020-01-01 00:00 UTC))),
+            "the input's slot decides, not the other one"
+        );
+    }
+
+    #[test]
+    fn forced_password_only_replaces_a_kept_one() {
+        let same = endpoint(Some("harbor-push"));
+        let forced = |token: &Ensured<Token>, endpoint| {
+            PasswordReason::decide(
+                token,
+                endpoint,
+                "harbor-push",
+                PasswordName::Password1,
+                true,
+                NOW,
+            )
+        };
+
+        assert_eq!(
+            forced(&Ensured::Unchanged(token()), Some(&same)),
+            Some(PasswordReason::Forced)
+        );
+        assert_eq!(
+            forced(&Ensured::Created(token()), Some(&same)),
+            Some(PasswordReason::TokenCreated)
+        );
+        assert_eq!(
+            forced(&Ensured::Unchanged(token()), None),
+            Some(PasswordReason::EndpointMissing)
+        );
+    }
+
+    #[test]
+    fn expiry_reasons_name_the_time() {
+        assert_eq!(
+            PasswordReason::Expired(datetime!(2025-12-31 00:00 UTC)).describe("exampleacr"),
+            "the password expired at 2025-12-31T00:00:00Z"
+        );
+        assert_eq!(
+            PasswordReason::ExpiresSoon(datetime!(2026-01-05 12:00 UTC)).describe("exampleacr"),
+            "the password expires at 2026-01-05T12:00:00Z, within the renewal margin of 7 days"
         );
     }
 }

@@ -28,6 +28,7 @@ pub struct ReplicateToAcrInput {
     pub(super) token: TokenName,
     pub(super) password: PasswordName,
     pub(super) password_lifetime: Option<Duration>,
+    pub(super) force_new_password: bool,
     pub(super) endpoint: String,
     pub(super) policy: String,
     pub(super) policy_description: String,
@@ -94,6 +95,7 @@ impl ReplicateToAcrInput {
             token,
             password: PasswordName::Password1,
             password_lifetime: None,
+            force_new_password: false,
             repository_filter: repository_filter.to_owned(),
             filters: Vec::new(),
             destination: Destination::default(),
@@ -159,7 +161,9 @@ impl ReplicateToAcrInput {
     }
 
     /// Makes a generated password expire `lifetime` after it is generated. Unset, it does not
-    /// expire.
+    /// expire. With a lifetime of at most
+    /// [`PASSWORD_RENEWAL_MARGIN`](super::PASSWORD_RENEWAL_MARGIN), every run generates a new
+    /// password, because the stored one always expires within the margin.
     ///
     /// # Errors
     /// [`WorkflowError::InvalidInput`] for a lifetime under one minute.
@@ -174,6 +178,14 @@ impl ReplicateToAcrInput {
         }
         self.password_lifetime = Some(lifetime);
         Ok(self)
+    }
+
+    /// Generates a new token password even when the endpoint logs in as the token with a
+    /// password that stays valid, for a password that was revoked or regenerated outside the
+    /// workflow. Default off.
+    pub fn force_new_password(mut self, force: bool) -> Self {
+        self.force_new_password = force;
+        self
     }
 
     /// Sets the name of the registry endpoint in Harbor.

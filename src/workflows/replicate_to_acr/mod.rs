@@ -8,10 +8,11 @@
 //! first failed step stops the workflow.
 //!
 //! Harbor never returns a stored password, so the workflow cannot compare one. It generates a
-//! password when the token was just created, when the endpoint is missing, or when the endpoint
-//! logs in as another user, and otherwise keeps the endpoint's stored password. A re-run
-//! against the same state therefore sends no write request to ARM or Harbor apart from the new
-//! run. Generating replaces the input's password slot (`password1` by default) of the token,
+//! password when the token was just created, when the endpoint is missing, when the endpoint
+//! logs in as another user, when ARM lists the password slot as expired or expiring within
+//! [`PASSWORD_RENEWAL_MARGIN`], or when the input forces it, and otherwise keeps the
+//! endpoint's stored password. A re-run against the same state therefore sends no write
+//! request to ARM or Harbor apart from the new run. Generating replaces the input's password slot (`password1` by default) of the token,
 //! so other clients of the token should use the other slot.
 
 mod endpoint;
@@ -23,6 +24,7 @@ use harbor_client::Client;
 use harbor_client::tasks::replication::{start_replication, wait_for_replication};
 use harbor_client::tasks::{Outcome, ensure_replication_policy, find_registry};
 
+pub use self::endpoint::PASSWORD_RENEWAL_MARGIN;
 use self::endpoint::{PasswordReason, ensure_endpoint, generate_password};
 pub use self::input::ReplicateToAcrInput;
 pub use self::report::{ExecutionReport, ReplicateToAcrReport, StepReport, StepStatus};
@@ -45,6 +47,15 @@ pub fn plan(input: &ReplicateToAcrInput) -> WorkflowPlan {
         Some(lifetime) => format!("expires {} s after generation", lifetime.as_secs()),
         None => "no expiry".to_owned(),
     };
+    let password_condition = if input.force_new_password {
+        "always, because the input forces a new password".to_owned()
+    } else {
+        format!(
+            "only when the token is new, the endpoint is missing or logs in as another user, or \
+             the password expires within {} days",
+            PASSWORD_RENEWAL_MARGIN.as_secs() / 86_400
+        )
+    };
     let mut steps = vec![
         PlanStep::new(
             STEP_SCOPE_MAP,
@@ -59,10 +70,7 @@ pub fn plan(input: &ReplicateToAcrInput) -> WorkflowPlan {
         PlanStep::new(
             STEP_PASSWORD,
             format!("{registry}/{}/{}", input.token, input.password.as_str()),
-            format!(
-                "only when the token is new, the endpoint is missing or it logs in as another \
-                 user; {expiry}"
-            ),
+            format!("{password_condition}; {expiry}"),
         ),
         PlanStep::new(
             STEP_ENDPOINT,
@@ -200,7 +208,15 @@ async fn run_steps(
     let existing = find_registry(harbor, &input.endpoint)
         .await
         .map_err(|error| (STEP_PASSWORD, target.clone(), error.into()))?;
-    let password = match PasswordReason::decide(&token, existing.as_ref(), input.token.as_str()) {
+    let reason = PasswordReason::decide(
+        &token,
+        existing.as_ref(),
+        input.token.as_str(),
+        input.password,
+        input.force_new_password,
+        acr.arm().clock().now_utc(),
+    );
+    let password = match reason {
         Some(reason) => {
             let (password, status) = generate_password(acr, input, &reason)
                 .await
@@ -211,8 +227,11 @@ async fn run_steps(
         }
         None => {
             let note = format!(
-                "not generated, because endpoint {} logs in as {} already",
-                input.endpoint, input.token
+                "not generated, because endpoint {} logs in as {} already and the password \
+                 does not expire within {} days",
+                input.endpoint,
+                input.token,
+                PASSWORD_RENEWAL_MARGIN.as_secs() / 86_400
             );
             report.push(STEP_PASSWORD, target, StepStatus::Unchanged, note);
             None
