@@ -31,6 +31,7 @@ use aks_deploy::kube_apply::{Applier, FIELD_MANAGER};
 use aks_deploy::manifests::{
     AcmeIssuer, AzureDnsZone, LETS_ENCRYPT, cluster_issuer, cluster_issuer_resource,
 };
+use aks_deploy::names::DnsSubdomain;
 use aks_deploy::values::AcmeChallenge;
 use clap::{Parser, ValueEnum};
 use serde_json::{Map, Value, json};
@@ -72,9 +73,10 @@ struct Cli {
     /// for several. Each must also be in --pls-visibility.
     #[arg(long = "pls-auto-approval", value_name = "SUBSCRIPTION_ID")]
     pls_auto_approval: Vec<String>,
-    /// Name of the ClusterIssuer, referenced by the ingress annotation `cert-manager.io/cluster-issuer`.
+    /// Name of the ClusterIssuer (an RFC 1123 DNS subdomain), referenced by the ingress
+    /// annotation `cert-manager.io/cluster-issuer`.
     #[arg(long, default_value = "letsencrypt")]
-    issuer: String,
+    issuer: DnsSubdomain,
     /// ACME directory URL.
     #[arg(long, default_value = LETS_ENCRYPT)]
     acme_server: String,
@@ -238,7 +240,7 @@ fn issuer(cli: &Cli) -> AcmeIssuer {
         ),
     };
     AcmeIssuer {
-        name: cli.issuer.clone(),
+        name: cli.issuer.to_string(),
         server: cli.acme_server.clone(),
         email: cli.acme_email.clone(),
         challenge,

@@ -24,6 +24,7 @@ use aks_deploy::kube_apply::{Applier, FIELD_MANAGER};
 use aks_deploy::manifests::{
     RegistryCredentials, WorkloadSpec, namespace, pull_secret, registry_key, spread_deployment,
 };
+use aks_deploy::names::{DnsLabel, DnsSubdomain};
 use clap::Parser;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Namespace, Secret};
@@ -36,21 +37,22 @@ use harbor_args::secret_from_env;
 #[derive(Debug, Parser)]
 #[command(about = "Apply a namespace, a Harbor pull Secret and a Deployment of a Harbor image")]
 struct Cli {
-    /// Namespace of the Secret and the Deployment; created when it is missing.
+    /// Namespace of the Secret and the Deployment (an RFC 1123 DNS label); created when it is
+    /// missing.
     #[arg(long, default_value = "app")]
-    namespace: String,
+    namespace: DnsLabel,
     /// Harbor host that serves the image.
     #[arg(long, default_value = "harbor.example.test")]
     registry: String,
     /// Harbor robot account that pulls. Its secret is read from HARBOR_ROBOT_SECRET.
     #[arg(long, default_value = "robot$library+pull")]
     robot: String,
-    /// Name of the pull Secret.
+    /// Name of the pull Secret (an RFC 1123 DNS subdomain).
     #[arg(long, default_value = "harbor-pull")]
-    secret_name: String,
-    /// Name of the Deployment.
+    secret_name: DnsSubdomain,
+    /// Name of the Deployment and its container (an RFC 1123 DNS label).
     #[arg(long, default_value = "api")]
-    name: String,
+    name: DnsLabel,
     /// Image to run, from the Harbor host.
     #[arg(long, default_value = "harbor.example.test/library/app/api:1.4.2")]
     image: String,
@@ -92,20 +94,24 @@ fn objects(cli: &Cli, robot_secret: SecretString) -> Result<Objects, Box<dyn Err
         username: cli.robot.clone(),
         password: robot_secret,
     };
-    let secret = pull_secret(&cli.secret_name, &cli.namespace, &[credentials])?;
+    let secret = pull_secret(
+        cli.secret_name.as_str(),
+        cli.namespace.as_str(),
+        &[credentials],
+    )?;
     let deployment = spread_deployment(&WorkloadSpec {
-        name: cli.name.clone(),
-        namespace: cli.namespace.clone(),
+        name: cli.name.to_string(),
+        namespace: cli.namespace.to_string(),
         image: cli.image.clone(),
         port: cli.port,
         probe_path: cli.probe_path.clone(),
         replicas: cli.replicas,
         cpu: ("100m".to_owned(), "500m".to_owned()),
         memory: ("128Mi".to_owned(), "256Mi".to_owned()),
-        image_pull_secret: Some(cli.secret_name.clone()),
-    });
+        image_pull_secret: Some(cli.secret_name.to_string()),
+    })?;
     Ok(Objects {
-        namespace: namespace(&cli.namespace),
+        namespace: namespace(cli.namespace.as_str())?,
         secret,
         deployment,
     })

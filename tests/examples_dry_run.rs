@@ -81,6 +81,27 @@ fn dry_run(name: &str, args: &[&str]) -> String {
     stdout
 }
 
+/// Runs `name --dry-run ARGS...`, checks that it failed and returns its standard error.
+fn dry_run_error(name: &str, args: &[&str]) -> String {
+    let binary = examples_dir().join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    let mut command = Command::new(&binary);
+    for variable in EXAMPLE_ENV {
+        command.env_remove(variable);
+    }
+    let output = command
+        .arg("--dry-run")
+        .args(args)
+        .output()
+        .unwrap_or_else(|error| panic!("{} does not run: {error}", binary.display()));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(
+        !output.status.success(),
+        "{name} --dry-run {args:?} succeeded\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    stderr
+}
+
 /// Asserts that `output` contains `expected`, showing the whole output when it does not.
 fn assert_contains(output: &str, expected: &str) {
     assert!(
@@ -526,6 +547,21 @@ fn pull_secret_deployment_rejects_other_registry() {
     assert!(stderr.contains("docker.io/library/nginx:1.27"), "{stderr}");
 }
 
+#[test]
+fn pull_secret_deployment_rejects_invalid_names() {
+    let cases = [
+        ("--namespace", "App_NS", "RFC 1123 DNS label"),
+        ("--name", "api.v1", "RFC 1123 DNS label"),
+        ("--secret-name", "harbor_pull", "RFC 1123 DNS subdomain"),
+    ];
+    for (flag, value, rule) in cases {
+        let stderr = dry_run_error("k8s-pull-secret-deployment", &[flag, value]);
+
+        assert!(stderr.contains(&format!("\"{value}\"")), "{stderr}");
+        assert!(stderr.contains(rule), "{stderr}");
+    }
+}
+
 const INTERNAL_ANNOTATION: &str = "service.beta.kubernetes.io/azure-load-balancer-internal";
 
 #[test]
@@ -633,6 +669,14 @@ fn ingress_rejects_unlisted_auto_approval() {
 
     assert!(!output.status.success());
     assert!(stderr.contains("sub-c"), "{stderr}");
+}
+
+#[test]
+fn ingress_rejects_invalid_issuer_name() {
+    let stderr = dry_run_error("ingress-nginx-cert-manager", &["--issuer", "LetsEncrypt"]);
+
+    assert!(stderr.contains("\"LetsEncrypt\""), "{stderr}");
+    assert!(stderr.contains("RFC 1123 DNS subdomain"), "{stderr}");
 }
 
 const MANIFEST: &str = "\

@@ -27,6 +27,7 @@ pub mod helm;
 pub mod kube_apply;
 pub mod kube_client;
 pub mod manifests;
+pub mod names;
 pub mod plan;
 pub mod presets;
 pub mod redact;

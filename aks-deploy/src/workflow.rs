@@ -84,7 +84,7 @@ pub struct DeployReport {
 /// # Errors
 ///
 /// Returns [`Error::Invalid`] when validation fails, [`Error::InvalidInput`] for bad secrets,
-/// zones or issuer settings.
+/// zones, issuer settings or Kubernetes names.
 pub fn prepare_across_zones(
     deployment: &ZoneDeployment,
     nodes: Option<&[Node]>,
@@ -120,10 +120,10 @@ pub fn prepare_across_zones(
     Ok(PreparedDeployment {
         values,
         values_yaml: rendered.yaml,
-        namespace: namespace(namespace_name),
+        namespace: namespace(namespace_name)?,
         storage_classes: vec![
-            zrs_disk_storage_class(&deployment.layout.disk_class),
-            zrs_file_storage_class(&deployment.layout.file_class),
+            zrs_disk_storage_class(&deployment.layout.disk_class)?,
+            zrs_file_storage_class(&deployment.layout.file_class)?,
         ],
         secrets,
         issuer,

@@ -33,14 +33,17 @@ async fn cluster() -> kube::Client {
 async fn cluster_apply_is_idempotent() {
     let client = cluster().await;
     let applier = Applier::new(client.clone());
-    applier.apply_cluster(&namespace(NAMESPACE)).await.unwrap();
+    applier
+        .apply_cluster(&namespace(NAMESPACE).unwrap())
+        .await
+        .unwrap();
     for _ in 0..2 {
         applier
-            .apply_cluster(&zrs_disk_storage_class("harbor-azure-test-disk-zrs"))
+            .apply_cluster(&zrs_disk_storage_class("harbor-azure-test-disk-zrs").unwrap())
             .await
             .unwrap();
         applier
-            .apply_cluster(&zrs_file_storage_class("harbor-azure-test-file-zrs"))
+            .apply_cluster(&zrs_file_storage_class("harbor-azure-test-file-zrs").unwrap())
             .await
             .unwrap();
     }

@@ -87,7 +87,7 @@ async fn apply_uses_field_manager_and_apply_patch() {
         .await;
 
     let applied = Applier::new(client(&server))
-        .apply_cluster(&zrs_disk_storage_class("harbor-disk-zrs"))
+        .apply_cluster(&zrs_disk_storage_class("harbor-disk-zrs").unwrap())
         .await
         .unwrap();
 
@@ -113,7 +113,7 @@ async fn apply_force_sets_force_parameter() {
 
     Applier::new(client(&server))
         .force_conflicts()
-        .apply_cluster(&zrs_disk_storage_class("harbor-disk-zrs"))
+        .apply_cluster(&zrs_disk_storage_class("harbor-disk-zrs").unwrap())
         .await
         .unwrap();
 }
@@ -130,7 +130,7 @@ async fn apply_error_names_the_object() {
         .await;
 
     let error = Applier::new(client(&server))
-        .apply_cluster(&zrs_disk_storage_class("harbor-disk-zrs"))
+        .apply_cluster(&zrs_disk_storage_class("harbor-disk-zrs").unwrap())
         .await
         .unwrap_err();
     assert!(

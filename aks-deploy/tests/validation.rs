@@ -462,3 +462,22 @@ fn invalid_secret_name_is_rejected() {
             if key == "existingSecretAdminPassword" && value == "Harbor_Admin"
     ));
 }
+
+#[test]
+fn storage_class_with_bad_label_is_rejected() {
+    let mut values = managed_disks(&base());
+    for class in ["managed..csi", "managed.-csi"] {
+        values.persistence.persistent_volume_claim.redis =
+            Some(Claim::new(class, AccessMode::ReadWriteOnce, "4Gi"));
+        let found = errors(&values);
+        assert!(
+            matches!(
+                found.as_slice(),
+                [ValidationError::InvalidValue { key, value, .. }]
+                    if key == "persistence.persistentVolumeClaim.redis.storageClass"
+                        && value == class
+            ),
+            "{class}: {found:?}"
+        );
+    }
+}

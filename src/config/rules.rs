@@ -2,11 +2,13 @@
 //!
 //! Each rule returns `Err(rule text)` describing what a valid value looks like.
 //!
-//! ACR names and storage quantities use the rules of `acr-client` and `aks-deploy`, so the
-//! configuration accepts exactly what those crates accept.
+//! ACR names, Kubernetes names and storage quantities use the rules of `acr-client` and
+//! `aks-deploy`, so the configuration accepts exactly what those crates accept.
 //!
-//! TODO: switch the Kubernetes name rules to `aks-deploy`, and the Harbor project name rule to
-//! `harbor-client`, once they export them (both keep them crate-private today).
+//! TODO: switch the Harbor project name rule to `harbor-client` once it exports one (it keeps
+//! the rule crate-private today).
+
+use aks_deploy::names::is_dns_label;
 
 /// Azure resource group: 1-90 letters, digits, `-`, `_`, `.`, `(`, `)`, not ending in `.`.
 pub(crate) fn resource_group(value: &str) -> Result<(), String> {
@@ -126,36 +128,23 @@ pub(crate) fn acr_action(value: &str) -> Result<(), String> {
     }
 }
 
-/// Kubernetes name that must be an RFC 1123 DNS label (namespaces, releases, services).
+/// Kubernetes name that must be an RFC 1123 DNS label (namespaces, releases, services), by
+/// `aks-deploy`'s rule.
 pub(crate) fn dns_label(value: &str) -> Result<(), String> {
     if is_dns_label(value) {
         Ok(())
     } else {
-        Err(
-            "an RFC 1123 DNS label has 1-63 lowercase letters, digits or `-`, \
-             starting and ending with a letter or digit"
-                .into(),
-        )
+        Err(aks_deploy::names::DNS_LABEL_RULE.to_owned())
     }
 }
 
-fn is_dns_label(value: &str) -> bool {
-    (1..=63).contains(&value.len())
-        && value
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && !value.starts_with('-')
-        && !value.ends_with('-')
-}
-
-/// Kubernetes object name that must be an RFC 1123 DNS subdomain (Secrets, StorageClasses).
+/// Kubernetes object name that must be an RFC 1123 DNS subdomain (Secrets, StorageClasses), by
+/// `aks-deploy`'s rule.
 pub(crate) fn dns_subdomain(value: &str) -> Result<(), String> {
-    if value.len() <= 253 && value.split('.').all(is_dns_label) {
+    if aks_deploy::names::is_dns_subdomain(value) {
         Ok(())
     } else {
-        Err("an RFC 1123 DNS subdomain has at most 253 characters: \
-             DNS labels of lowercase letters, digits or `-`, joined by `.`"
-            .into())
+        Err(aks_deploy::names::DNS_SUBDOMAIN_RULE.to_owned())
     }
 }
 
@@ -282,7 +271,7 @@ pub(crate) fn network_name(value: &str) -> Result<(), String> {
 /// Azure resource name for a PostgreSQL flexible server or a Redis cache: 3-63 lowercase
 /// letters, digits and `-`, not starting or ending with `-`.
 pub(crate) fn service_name(value: &str) -> Result<(), String> {
-    if (3..=63).contains(&value.len()) && is_dns_label(value) {
+    if value.len() >= 3 && is_dns_label(value) {
         Ok(())
     } else {
         Err("a server name has 3-63 lowercase letters, digits or `-`, \
@@ -357,6 +346,8 @@ mod tests {
         assert!(dns_label(&"a".repeat(64)).is_err());
         assert!(dns_subdomain("managed-csi.premium").is_ok());
         assert!(dns_subdomain("managed..csi").is_err());
+        assert!(dns_subdomain("managed.-csi").is_err());
+        assert!(dns_subdomain(&"a".repeat(254)).is_err());
     }
 
     #[test]

@@ -4,6 +4,7 @@ use aks_deploy::manifests::{WorkloadSpec, namespace, spread_deployment};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Namespace;
 
+use super::PlanError;
 use super::registries::RobotPlan;
 use crate::config::{AppConfig, Config};
 
@@ -28,7 +29,7 @@ pub(crate) fn app_plan(
     config: &Config,
     app: &AppConfig,
     robot: Option<&RobotPlan>,
-) -> (AppPlan, Option<String>) {
+) -> Result<(AppPlan, Option<String>), PlanError> {
     let harbor_host = &config.harbor.hostname;
     let image_project = app
         .image
@@ -59,9 +60,9 @@ pub(crate) fn app_plan(
         image_pull_secret: pull.as_ref().map(|_| PULL_SECRET.to_owned()),
     };
     let plan = AppPlan {
-        namespace: namespace(&app.namespace),
-        deployment: spread_deployment(&spec),
+        namespace: namespace(&app.namespace).map_err(PlanError::Values)?,
+        deployment: spread_deployment(&spec).map_err(PlanError::Values)?,
         pull,
     };
-    (plan, warning)
+    Ok((plan, warning))
 }

@@ -212,8 +212,10 @@ impl Plan {
             context = context
                 .with_zone_redundant_class(&classes.zrs_disk)
                 .with_zone_redundant_class(&classes.zrs_file);
-            storage_classes.push(zrs_disk_storage_class(&classes.zrs_disk));
-            storage_classes.push(zrs_file_storage_class(&classes.zrs_file));
+            storage_classes
+                .push(zrs_disk_storage_class(&classes.zrs_disk).map_err(PlanError::Values)?);
+            storage_classes
+                .push(zrs_file_storage_class(&classes.zrs_file).map_err(PlanError::Values)?);
             existing_storage_class = None;
         }
         let rendered = render_values(&values, &context).map_err(PlanError::Values)?;
@@ -248,7 +250,7 @@ impl Plan {
         let app = match &config.app {
             Some(app_config) => {
                 let (app, warning) =
-                    app::app_plan(config, app_config, harbor_plan.import_robot.as_ref());
+                    app::app_plan(config, app_config, harbor_plan.import_robot.as_ref())?;
                 warnings.extend(warning);
                 Some(app)
             }
@@ -257,7 +259,7 @@ impl Plan {
 
         Ok(Plan {
             preset,
-            namespace: namespace(&harbor.namespace),
+            namespace: namespace(&harbor.namespace).map_err(PlanError::Values)?,
             storage_classes,
             existing_storage_class,
             secrets: kubernetes_secrets,

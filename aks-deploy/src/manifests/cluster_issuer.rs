@@ -5,6 +5,7 @@ use kube::core::{ApiResource, DynamicObject, GroupVersionKind};
 use serde_json::json;
 
 use crate::error::{Error, Result};
+use crate::names::check_dns_subdomain;
 use crate::values::AcmeChallenge;
 
 /// Returns the API resource of `cert-manager.io/v1` ClusterIssuer.
@@ -51,8 +52,13 @@ pub struct AzureDnsZone {
 ///
 /// # Errors
 ///
-/// Returns [`Error::InvalidInput`] for a DNS-01 issuer without an Azure DNS zone.
+/// Returns [`Error::InvalidInput`] when the name or the account key Secret name
+/// (`<name>-account-key`) is not an RFC 1123 DNS subdomain, or for a DNS-01 issuer without an
+/// Azure DNS zone.
 pub fn cluster_issuer(issuer: &AcmeIssuer) -> Result<DynamicObject> {
+    check_dns_subdomain("ClusterIssuer name", &issuer.name)?;
+    let account_key_secret = format!("{}-account-key", issuer.name);
+    check_dns_subdomain("ACME account key Secret name", &account_key_secret)?;
     let solver = match (&issuer.challenge, &issuer.azure_dns) {
         (AcmeChallenge::Http01 { ingress_class }, _) => {
             json!({"http01": {"ingress": {"ingressClassName": ingress_class}}})
@@ -77,7 +83,7 @@ pub fn cluster_issuer(issuer: &AcmeIssuer) -> Result<DynamicObject> {
             "spec": {"acme": {
                 "server": issuer.server,
                 "email": issuer.email,
-                "privateKeySecretRef": {"name": format!("{}-account-key", issuer.name)},
+                "privateKeySecretRef": {"name": account_key_secret},
                 "solvers": [solver],
             }}
         })),
@@ -124,5 +130,28 @@ mod tests {
             azure_dns: None,
         });
         assert!(result.is_err());
+    }
+
+    #[test]
+    fn issuer_rejects_invalid_name() {
+        let mut issuer = AcmeIssuer {
+            name: "LetsEncrypt".into(),
+            server: LETS_ENCRYPT.into(),
+            email: "ops@example.test".into(),
+            challenge: AcmeChallenge::Http01 {
+                ingress_class: "nginx".into(),
+            },
+            azure_dns: None,
+        };
+        let error = cluster_issuer(&issuer).unwrap_err().to_string();
+        assert!(
+            error.contains("ClusterIssuer name \"LetsEncrypt\""),
+            "{error}"
+        );
+
+        // 250 characters fit a name but not the account key Secret's name.
+        issuer.name = "a".repeat(250);
+        let error = cluster_issuer(&issuer).unwrap_err().to_string();
+        assert!(error.contains("ACME account key Secret name"), "{error}");
     }
 }

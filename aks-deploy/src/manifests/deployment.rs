@@ -11,12 +11,15 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
+use crate::error::Result;
+use crate::names::{check_dns_label, check_dns_subdomain};
 use crate::validate::{HOSTNAME_TOPOLOGY_KEY, ZONE_TOPOLOGY_KEY};
 
 /// Settings of a spread workload.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkloadSpec {
-    /// Deployment name; also the `app.kubernetes.io/name` label.
+    /// Deployment name, also used as the container name and the `app.kubernetes.io/name`
+    /// label, so it must be an RFC 1123 DNS label.
     pub name: String,
     /// Namespace.
     pub namespace: String,
@@ -41,7 +44,17 @@ pub struct WorkloadSpec {
 /// Pods spread evenly over zones (a hard rule) and hosts (a soft rule). Unlike the Harbor chart,
 /// a raw manifest gets no label selector added by anyone, so the constraints carry the pod's
 /// own labels: a constraint without a selector counts no pods and spreads nothing.
-pub fn spread_deployment(spec: &WorkloadSpec) -> Deployment {
+///
+/// # Errors
+///
+/// Returns [`crate::Error::InvalidInput`] when the name or the namespace is not an RFC 1123 DNS
+/// label, or the image pull Secret is not an RFC 1123 DNS subdomain.
+pub fn spread_deployment(spec: &WorkloadSpec) -> Result<Deployment> {
+    check_dns_label("Deployment name", &spec.name)?;
+    check_dns_label("namespace", &spec.namespace)?;
+    if let Some(secret) = &spec.image_pull_secret {
+        check_dns_subdomain("image pull Secret name", secret)?;
+    }
     let labels = BTreeMap::from([("app.kubernetes.io/name".to_string(), spec.name.clone())]);
     let selector = LabelSelector {
         match_labels: Some(labels.clone()),
@@ -92,7 +105,7 @@ pub fn spread_deployment(spec: &WorkloadSpec) -> Deployment {
         resources: Some(resources),
         ..Container::default()
     };
-    Deployment {
+    Ok(Deployment {
         metadata: ObjectMeta {
             name: Some(spec.name.clone()),
             namespace: Some(spec.namespace.clone()),
@@ -120,7 +133,7 @@ pub fn spread_deployment(spec: &WorkloadSpec) -> Deployment {
             ..DeploymentSpec::default()
         }),
         ..Deployment::default()
-    }
+    })
 }
 
 #[cfg(test)]
@@ -143,7 +156,7 @@ mod tests {
 
     #[test]
     fn constraints_carry_the_pod_selector() {
-        let deployment = spread_deployment(&spec());
+        let deployment = spread_deployment(&spec()).unwrap();
         let pod = deployment.spec.unwrap().template.spec.unwrap();
         let constraints = pod.topology_spread_constraints.unwrap();
         assert_eq!(constraints.len(), 2);
@@ -161,7 +174,7 @@ mod tests {
 
     #[test]
     fn container_has_probes_resources_and_pull_secret() {
-        let deployment = spread_deployment(&spec());
+        let deployment = spread_deployment(&spec()).unwrap();
         let pod = deployment.spec.unwrap().template.spec.unwrap();
         let container = &pod.containers[0];
         assert!(container.readiness_probe.is_some());
@@ -175,5 +188,28 @@ mod tests {
             .unwrap();
         assert_eq!(limits["memory"].0, "256Mi");
         assert_eq!(pod.image_pull_secrets.unwrap()[0].name, "harbor-pull");
+    }
+
+    #[test]
+    fn deployment_rejects_invalid_names() {
+        let cases = [
+            ("name", "api.v1", "Deployment name \"api.v1\""),
+            ("namespace", "App_NS", "namespace \"App_NS\""),
+            (
+                "secret",
+                "harbor_pull",
+                "image pull Secret name \"harbor_pull\"",
+            ),
+        ];
+        for (field, value, expected) in cases {
+            let mut spec = spec();
+            match field {
+                "name" => spec.name = value.into(),
+                "namespace" => spec.namespace = value.into(),
+                _ => spec.image_pull_secret = Some(value.into()),
+            }
+            let error = spread_deployment(&spec).unwrap_err().to_string();
+            assert!(error.contains(expected), "{field}: {error}");
+        }
     }
 }

@@ -9,6 +9,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::error::{Error, Result};
+use crate::names::{check_dns_label, check_dns_subdomain};
 use crate::redact::Redactor;
 use crate::values::{Database, HarborValues, ImageStorage, Redis, RegistryCredentialsRef};
 
@@ -105,10 +106,12 @@ impl HarborSecrets {
     ///
     /// # Errors
     ///
-    /// Returns [`Error::InvalidInput`] when a key is not 16 ASCII characters, or when the values
-    /// use an external database, external Redis or Azure Blob storage whose secret value is
-    /// missing.
+    /// Returns [`Error::InvalidInput`] when `namespace` is not an RFC 1123 DNS label or a Secret
+    /// name from `values` is not an RFC 1123 DNS subdomain. Also when a key is not 16 ASCII
+    /// characters, or the values use an external database, external Redis or Azure Blob storage
+    /// whose secret value is missing.
     pub fn apply(&self, values: &mut HarborValues, namespace: &str) -> Result<Vec<Secret>> {
+        check_dns_label("namespace", namespace)?;
         let mut secrets = Vec::new();
         values.admin_password_secret = names::ADMIN.to_string();
         values.admin_password_key = None;
@@ -116,17 +119,17 @@ impl HarborSecrets {
             names::ADMIN,
             namespace,
             [("HARBOR_ADMIN_PASSWORD", &self.admin_password)],
-        ));
+        )?);
 
         if let Some(key) = &self.secret_key {
             check_length("secret_key", key)?;
             values.secret_key_secret = Some(names::SECRET_KEY.to_string());
-            secrets.push(opaque(names::SECRET_KEY, namespace, [("secretKey", key)]));
+            secrets.push(opaque(names::SECRET_KEY, namespace, [("secretKey", key)])?);
         }
         if let Some(core) = &self.core_secret {
             check_length("core_secret", core)?;
             values.core.existing_secret = Some(names::CORE.to_string());
-            secrets.push(opaque(names::CORE, namespace, [("secret", core)]));
+            secrets.push(opaque(names::CORE, namespace, [("secret", core)])?);
         }
         if let Some(registry) = &self.registry {
             values.registry.credentials = Some(RegistryCredentialsRef {
@@ -139,7 +142,7 @@ impl HarborSecrets {
                     ("REGISTRY_PASSWD", &registry.password),
                     ("REGISTRY_HTPASSWD", &registry.htpasswd),
                 ],
-            ));
+            )?);
         }
         if let Database::External(external) = &values.database {
             let password = required(&self.database_password, "database_password")?;
@@ -147,7 +150,7 @@ impl HarborSecrets {
                 &external.existing_secret,
                 namespace,
                 [("password", password)],
-            ));
+            )?);
         }
         if let Redis::External(external) = &values.redis {
             let password = required(&self.redis_password, "redis_password")?;
@@ -155,7 +158,7 @@ impl HarborSecrets {
                 &external.existing_secret,
                 namespace,
                 [("REDIS_PASSWORD", password)],
-            ));
+            )?);
         }
         if let ImageStorage::AzureBlob {
             existing_secret, ..
@@ -166,7 +169,7 @@ impl HarborSecrets {
                 existing_secret,
                 namespace,
                 [("AZURE_STORAGE_ACCESS_KEY", key)],
-            ));
+            )?);
         }
         Ok(secrets)
     }
@@ -204,8 +207,9 @@ fn opaque<const N: usize>(
     name: &str,
     namespace: &str,
     entries: [(&str, &SecretString); N],
-) -> Secret {
-    Secret {
+) -> Result<Secret> {
+    check_dns_subdomain("Secret name", name)?;
+    Ok(Secret {
         metadata: ObjectMeta {
             name: Some(name.to_string()),
             namespace: Some(namespace.to_string()),
@@ -224,7 +228,7 @@ fn opaque<const N: usize>(
                 .collect::<BTreeMap<_, _>>(),
         ),
         ..Secret::default()
-    }
+    })
 }
 
 #[cfg(test)]
@@ -261,5 +265,38 @@ mod tests {
             .to_string();
         assert!(error.contains("16 ASCII characters"), "{error}");
         assert!(!error.contains(key), "{error}");
+    }
+
+    #[test]
+    fn apply_rejects_invalid_namespace() {
+        let mut values = crate::presets::managed_disks(&crate::presets::PresetBase::new(
+            "harbor.example.test",
+            "nginx",
+        ));
+        let error = secrets_with_key("0123456789abcdef")
+            .apply(&mut values, "Harbor_NS")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("namespace \"Harbor_NS\""), "{error}");
+    }
+
+    #[test]
+    fn apply_rejects_invalid_external_secret_name() {
+        let mut values = crate::presets::managed_disks(&crate::presets::PresetBase::new(
+            "harbor.example.test",
+            "nginx",
+        ));
+        values.persistence.image_chart_storage = ImageStorage::AzureBlob {
+            account_name: "examplestorage".into(),
+            container: "harbor".into(),
+            existing_secret: "Harbor_Blob".into(),
+        };
+        let mut secrets = secrets_with_key("0123456789abcdef");
+        secrets.blob_account_key = Some(SecretString::from("s3cr3t-EXAMPLE"));
+        let error = secrets
+            .apply(&mut values, "harbor")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("Secret name \"Harbor_Blob\""), "{error}");
     }
 }

@@ -11,6 +11,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
+use crate::names::{check_dns_label, check_dns_subdomain};
 
 /// Registry key Docker uses for Docker Hub in config.json.
 pub const DOCKER_HUB_KEY: &str = "https://index.docker.io/v1/";
@@ -127,12 +128,14 @@ struct DockerConfig<'a> {
 ///
 /// # Errors
 ///
-/// Returns [`Error::InvalidInput`] as [`docker_config_json`] does.
+/// Returns [`Error::InvalidInput`] when `name` is not an RFC 1123 DNS subdomain, `namespace` is
+/// not an RFC 1123 DNS label, or as [`docker_config_json`] does.
 pub fn pull_secret(
     name: &str,
     namespace: &str,
     credentials: &[RegistryCredentials],
 ) -> Result<Secret> {
+    check_secret_names(name, namespace)?;
     let config = docker_config_json(credentials)?;
     Ok(pull_secret_from_config(name, namespace, &config))
 }
@@ -141,12 +144,14 @@ pub fn pull_secret(
 ///
 /// # Errors
 ///
-/// Returns [`Error::InvalidInput`] when the document is not JSON with an `auths` object.
+/// Returns [`Error::InvalidInput`] when `name` is not an RFC 1123 DNS subdomain, `namespace` is
+/// not an RFC 1123 DNS label, or the document is not JSON with an `auths` object.
 pub fn pull_secret_from_docker_config(
     name: &str,
     namespace: &str,
     config_json: &SecretString,
 ) -> Result<Secret> {
+    check_secret_names(name, namespace)?;
     let parsed: Value =
         serde_json::from_str(config_json.expose_secret()).map_err(|error| Error::InvalidInput {
             field: "docker config.json",
@@ -161,6 +166,11 @@ pub fn pull_secret_from_docker_config(
         });
     }
     Ok(pull_secret_from_config(name, namespace, config_json))
+}
+
+fn check_secret_names(name: &str, namespace: &str) -> Result<()> {
+    check_dns_subdomain("Secret name", name)?;
+    check_dns_label("namespace", namespace)
 }
 
 fn pull_secret_from_config(name: &str, namespace: &str, config: &SecretString) -> Secret {
@@ -300,5 +310,21 @@ mod tests {
         let config = SecretString::from("{s3cr3t-EXAMPLE");
         let error = pull_secret_from_docker_config("p", "default", &config).unwrap_err();
         assert!(!error.to_string().contains("s3cr3t"), "{error}");
+    }
+
+    #[test]
+    fn pull_secret_rejects_invalid_names() {
+        let error = pull_secret("harbor_pull", "default", &[robot()]).unwrap_err();
+        assert!(
+            error.to_string().contains("Secret name \"harbor_pull\""),
+            "{error}"
+        );
+
+        let config = SecretString::from(r#"{"auths":{}}"#);
+        let error = pull_secret_from_docker_config("p", "App_NS", &config).unwrap_err();
+        assert!(
+            error.to_string().contains("namespace \"App_NS\""),
+            "{error}"
+        );
     }
 }

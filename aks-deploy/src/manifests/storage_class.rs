@@ -5,6 +5,9 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::storage::v1::StorageClass;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
+use crate::error::Result;
+use crate::names::check_dns_subdomain;
+
 /// CSI provisioner of Azure managed disks.
 pub const DISK_PROVISIONER: &str = "disk.csi.azure.com";
 /// CSI provisioner of Azure Files.
@@ -14,9 +17,13 @@ pub const FILE_PROVISIONER: &str = "file.csi.azure.com";
 ///
 /// ZRS disks attach in every zone of the region, so a pod can move zones with its volume.
 /// Binding waits for the first pod so the scheduler, not the provisioner, picks the node.
-pub fn zrs_disk_storage_class(name: &str) -> StorageClass {
-    StorageClass {
-        metadata: metadata(name),
+///
+/// # Errors
+///
+/// Returns [`crate::Error::InvalidInput`] when `name` is not an RFC 1123 DNS subdomain.
+pub fn zrs_disk_storage_class(name: &str) -> Result<StorageClass> {
+    Ok(StorageClass {
+        metadata: metadata(name)?,
         provisioner: DISK_PROVISIONER.to_string(),
         parameters: Some(BTreeMap::from([
             ("skuName".to_string(), "Premium_ZRS".to_string()),
@@ -26,7 +33,7 @@ pub fn zrs_disk_storage_class(name: &str) -> StorageClass {
         volume_binding_mode: Some("WaitForFirstConsumer".to_string()),
         allow_volume_expansion: Some(true),
         ..StorageClass::default()
-    }
+    })
 }
 
 /// Builds a Premium ZRS Azure Files (SMB) class for ReadWriteMany claims.
@@ -34,9 +41,13 @@ pub fn zrs_disk_storage_class(name: &str) -> StorageClass {
 /// The mount options give write access to the Harbor containers, which run as uid and gid 10000.
 /// `mfsymlinks` and `nobrl` are the Azure Files options for Linux applications that use symlinks
 /// and byte-range locks.
-pub fn zrs_file_storage_class(name: &str) -> StorageClass {
-    StorageClass {
-        metadata: metadata(name),
+///
+/// # Errors
+///
+/// Returns [`crate::Error::InvalidInput`] when `name` is not an RFC 1123 DNS subdomain.
+pub fn zrs_file_storage_class(name: &str) -> Result<StorageClass> {
+    Ok(StorageClass {
+        metadata: metadata(name)?,
         provisioner: FILE_PROVISIONER.to_string(),
         parameters: Some(BTreeMap::from([(
             "skuName".to_string(),
@@ -59,7 +70,7 @@ pub fn zrs_file_storage_class(name: &str) -> StorageClass {
         volume_binding_mode: Some("Immediate".to_string()),
         allow_volume_expansion: Some(true),
         ..StorageClass::default()
-    }
+    })
 }
 
 /// Returns true when the class provisions zone-redundant Azure storage (`skuName` ending `_ZRS`).
@@ -72,15 +83,16 @@ pub fn is_zone_redundant(class: &StorageClass) -> bool {
     azure && sku.is_some_and(|sku| sku.ends_with("_ZRS"))
 }
 
-fn metadata(name: &str) -> ObjectMeta {
-    ObjectMeta {
+fn metadata(name: &str) -> Result<ObjectMeta> {
+    check_dns_subdomain("StorageClass name", name)?;
+    Ok(ObjectMeta {
         name: Some(name.to_string()),
         labels: Some(BTreeMap::from([(
             "app.kubernetes.io/managed-by".to_string(),
             "harbor-azure".to_string(),
         )])),
         ..ObjectMeta::default()
-    }
+    })
 }
 
 #[cfg(test)]
@@ -89,7 +101,7 @@ mod tests {
 
     #[test]
     fn disk_class_is_premium_zrs_wait_for_consumer() {
-        let class = zrs_disk_storage_class("harbor-disk-zrs");
+        let class = zrs_disk_storage_class("harbor-disk-zrs").unwrap();
         assert_eq!(class.provisioner, "disk.csi.azure.com");
         let parameters = class.parameters.clone().unwrap();
         assert_eq!(parameters["skuName"], "Premium_ZRS");
@@ -103,7 +115,7 @@ mod tests {
 
     #[test]
     fn file_class_is_premium_zrs() {
-        let class = zrs_file_storage_class("harbor-file-zrs");
+        let class = zrs_file_storage_class("harbor-file-zrs").unwrap();
         assert_eq!(class.provisioner, "file.csi.azure.com");
         assert_eq!(class.parameters.clone().unwrap()["skuName"], "Premium_ZRS");
         assert!(is_zone_redundant(&class));
@@ -111,11 +123,23 @@ mod tests {
 
     #[test]
     fn lrs_class_is_not_zone_redundant() {
-        let mut class = zrs_disk_storage_class("managed-csi-premium");
+        let mut class = zrs_disk_storage_class("managed-csi-premium").unwrap();
         class.parameters = Some(BTreeMap::from([(
             "skuName".to_string(),
             "Premium_LRS".to_string(),
         )]));
         assert!(!is_zone_redundant(&class));
+    }
+
+    #[test]
+    fn storage_classes_reject_invalid_name() {
+        for build in [zrs_disk_storage_class, zrs_file_storage_class] {
+            let message = build("Harbor_ZRS").unwrap_err().to_string();
+            assert!(
+                message.contains("StorageClass name \"Harbor_ZRS\""),
+                "{message}"
+            );
+            assert!(message.contains("RFC 1123 DNS subdomain"), "{message}");
+        }
     }
 }

@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use super::ValidationError;
 use crate::chart_keys::{ChartKeys, KeyProblem};
+use crate::names::{DNS_SUBDOMAIN_RULE, is_dns_subdomain};
 use crate::values::{Component, Database, ExposeKind, HarborValues, Redis, SslMode, Tls};
 
 const INTERNAL_SCALE_KEYS: [(&str, Component); 4] = [
@@ -329,24 +330,9 @@ pub(super) fn check_names(values: &HarborValues, errors: &mut Vec<ValidationErro
     }
     for (key, name) in names {
         if !is_dns_subdomain(name) {
-            errors.push(invalid(
-                &key,
-                name,
-                "use a Kubernetes name: at most 253 lowercase letters, digits, '-' and '.', starting and ending with a letter or digit",
-            ));
+            errors.push(invalid(&key, name, DNS_SUBDOMAIN_RULE));
         }
     }
-}
-
-/// Returns true for a DNS-1123 subdomain, the rule of most Kubernetes object names.
-pub fn is_dns_subdomain(name: &str) -> bool {
-    let alphanumeric = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
-    (1..=253).contains(&name.len())
-        && name.starts_with(alphanumeric)
-        && name.ends_with(alphanumeric)
-        && name
-            .chars()
-            .all(|c| alphanumeric(c) || c == '-' || c == '.')
 }
 
 /// Returns true for a positive storage quantity: digits with an optional binary or decimal suffix.

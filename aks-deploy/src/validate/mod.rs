@@ -11,7 +11,8 @@ use crate::chart_keys::ChartKeys;
 use crate::error::{Error, Result};
 use crate::values::HarborValues;
 
-pub use checks::{is_dns_subdomain, is_storage_quantity};
+pub use crate::names::is_dns_subdomain;
+pub use checks::is_storage_quantity;
 pub use problems::{ValidationError, ValidationWarning};
 
 /// Label of the zone a node runs in.
