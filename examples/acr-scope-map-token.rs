@@ -51,7 +51,8 @@ struct Cli {
     /// Registry name, without `.azurecr.io`.
     #[arg(long, default_value = "exampleacr")]
     registry: String,
-    /// Scope map name.
+    /// Scope map name. System scope maps (names starting with `_`) are read-only, so they are
+    /// rejected.
     #[arg(long, default_value = "harbor-push-scope-map")]
     scope_map: String,
     /// Token name.
@@ -122,9 +123,18 @@ fn names(cli: &Cli) -> Result<Names, Box<dyn Error>> {
         )
         .into());
     }
+    let scope_map = ScopeMapName::new(&cli.scope_map)?;
+    // acr-client rejects any change to a system scope map before it sends a request. The check
+    // sits here so that the dry run fails with the same error and prints no PUT.
+    if scope_map.is_system() {
+        return Err(acr_client::Error::ReadOnlyScopeMap {
+            name: scope_map.to_string(),
+        }
+        .into());
+    }
     Ok(Names {
         registry: RegistryName::new(&cli.registry)?,
-        scope_map: ScopeMapName::new(&cli.scope_map)?,
+        scope_map,
         token: TokenName::new(&cli.token)?,
         actions,
     })

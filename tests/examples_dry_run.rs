@@ -408,6 +408,19 @@ fn acr_scope_map_token_prints_arm_requests() {
 }
 
 #[test]
+fn acr_scope_map_token_rejects_system_scope_map() {
+    let stderr = dry_run_error(
+        "acr-scope-map-token",
+        &["--scope-map", "_repositories_pull"],
+    );
+
+    assert!(
+        stderr.contains("scope map _repositories_pull is a system scope map and read-only"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn acr_scope_map_token_skips_password() {
     let output = dry_run("acr-scope-map-token", &[]);
 
