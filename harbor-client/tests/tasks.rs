@@ -12,6 +12,8 @@ mod projects;
 mod registries;
 #[path = "tasks/replication.rs"]
 mod replication;
+#[path = "tasks/robot_creation.rs"]
+mod robot_creation;
 #[path = "tasks/scanning.rs"]
 mod scanning;
 #[path = "tasks/system_jobs.rs"]

@@ -506,13 +506,17 @@ fn robots(state: &mut State, call: &Call, rest: &[&str]) -> ResponseTemplate {
                 .and_then(|p| p.first())
                 .and_then(|p| p.namespace.clone())
                 .unwrap_or_default();
+            let prefix = state
+                .robot_name_prefix
+                .clone()
+                .unwrap_or_else(|| "robot$".to_owned());
             let (full, project_id) = if level == "project" {
                 (
-                    format!("robot${namespace}+{short}"),
+                    format!("{prefix}{namespace}+{short}"),
                     state.project_id(&namespace),
                 )
             } else {
-                (format!("robot${short}"), None)
+                (format!("{prefix}{short}"), None)
             };
             let id = state.next_id();
             let secret = format!("Generated{id}Secret");

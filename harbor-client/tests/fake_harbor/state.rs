@@ -21,6 +21,8 @@ pub struct State {
     pub omit_location: bool,
     /// Makes registry and scanner pings fail with 400.
     pub ping_fails: bool,
+    /// Robot name prefix, as Harbor's `robot_name_prefix` setting; `robot$` when unset.
+    pub robot_name_prefix: Option<String>,
 
     pub projects: Vec<Project>,
     pub quotas: Vec<Quota>,
