@@ -147,6 +147,36 @@ impl Client {
         })
     }
 
+    /// Sends a create request whose response may carry the new resource in its body, its id
+    /// in `Location`, or both. Returns the decoded body, `None` when it is empty, and the
+    /// [`Created`] with the `Location`.
+    ///
+    /// # Errors
+    ///
+    /// The same as [`Client::execute_json`].
+    pub(crate) async fn execute_json_created<T: DeserializeOwned>(
+        &self,
+        request: Request,
+    ) -> Result<(Option<T>, Created), Error> {
+        let operation = Operation::of(&request);
+        let name_in_location = request
+            .header_value("X-Resource-Name-In-Location")
+            .is_some_and(|value| value.eq_ignore_ascii_case("true"));
+        let sent = self.send(request).await?;
+        let location = header_str(sent.response.headers(), LOCATION.as_str()).map(str::to_owned);
+        let (bytes, request_id) = sent.read_body(&operation).await?;
+        let body = if bytes.iter().all(u8::is_ascii_whitespace) {
+            None
+        } else {
+            Some(decode_json(&bytes, operation, request_id)?)
+        };
+        let created = Created {
+            location,
+            name_in_location,
+        };
+        Ok((body, created))
+    }
+
     /// Sends `request` and returns the response body as text. Invalid UTF-8 becomes U+FFFD.
     ///
     /// # Errors

@@ -7,7 +7,10 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::Error;
 use crate::generated::Secret;
-use crate::generated::models::{Access, Robot, RobotCreate, RobotPermission, RobotSec};
+use crate::generated::models::{
+    Access, Robot, RobotCreate, RobotCreated, RobotPermission, RobotSec,
+};
+use crate::generated::operations::robot::CreateRobot;
 use crate::query::Query;
 use crate::tasks::{Outcome, project};
 use crate::{Client, ProjectRef};
@@ -346,10 +349,13 @@ async fn create(client: &Client, spec: &RobotSpec) -> Result<EnsuredRobot, Error
         duration: Some(spec.duration_days),
         permissions: Some(spec.permission_models()),
     };
-    // The body carries the id, the full name and the secret; `Location` is not needed.
-    let created = client.create_robot(request).send().await?;
-    let secret = created.secret.map(RobotSecret::from);
-    let robot = match created.id {
+    // Harbor 2.2 and later return the id, the full name and the secret in the body. Without an
+    // id in the body, the id comes from `Location`, and without both from the list.
+    let request = CreateRobot::new(request).build()?;
+    let (body, location) = client.execute_json_created::<RobotCreated>(request).await?;
+    let body = body.unwrap_or_default();
+    let secret = body.secret.map(RobotSecret::from);
+    let robot = match body.id.or_else(|| location.id()) {
         Some(id) => client.get_robot_by_id(id).send().await?,
         None => find_robot(client, spec)
             .await?

@@ -533,12 +533,17 @@ fn robots(state: &mut State, call: &Call, rest: &[&str]) -> ResponseTemplate {
                 ..Robot::default()
             });
             // Harbor 2.2 and later return the robot in the body and no Location.
-            ResponseTemplate::new(201).set_body_json(RobotCreated {
-                id: Some(id),
+            let body = RobotCreated {
+                id: (!state.robot_create_body_without_id).then_some(id),
                 name: Some(full),
                 secret: Some(Secret::new(secret)),
                 ..RobotCreated::default()
-            })
+            };
+            if state.robot_create_body_without_id {
+                created(state, format!("/robots/{id}")).set_body_json(body)
+            } else {
+                ResponseTemplate::new(201).set_body_json(body)
+            }
         }
         ("GET", [id]) => {
             find(state, id).map_or_else(not_found, |index| ok_json(&state.robots[index]))

@@ -23,6 +23,8 @@ pub struct State {
     pub ping_fails: bool,
     /// Robot name prefix, as Harbor's `robot_name_prefix` setting; `robot$` when unset.
     pub robot_name_prefix: Option<String>,
+    /// Leaves the id out of the body of `POST /robots` and sends it in `Location` instead.
+    pub robot_create_body_without_id: bool,
 
     pub projects: Vec<Project>,
     pub quotas: Vec<Quota>,
