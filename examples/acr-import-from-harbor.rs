@@ -25,7 +25,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use acr_client::arm::{ArmClient, ResourceId};
-use acr_client::{API_VERSION, AcrManagementClient, ImportImage, RegistryName};
+use acr_client::{
+    API_VERSION, AcrManagementClient, ImageName, ImageReference, ImportImage, RegistryName,
+};
 use clap::Parser;
 use secrecy::SecretString;
 use serde_json::json;
@@ -53,8 +55,9 @@ struct Cli {
     #[arg(long, default_value = "robot$library+acr-import")]
     harbor_user: String,
     /// Image in Harbor as `PROJECT/REPOSITORY:TAG` or `PROJECT/REPOSITORY@DIGEST`. Repeat the
-    /// flag for several.
-    #[arg(long = "image", default_value = "library/nginx:1.25.3")]
+    /// flag for several. An image without a tag or digest is rejected rather than imported as
+    /// `latest`.
+    #[arg(long = "image", default_value = "library/nginx:1.25.3", value_parser = harbor_image)]
     images: Vec<String>,
     /// Prefix of the target repository in ACR, for example `harbor/`.
     #[arg(long, default_value = "")]
@@ -107,6 +110,19 @@ fn harbor_host(value: &str) -> Result<String, String> {
     Ok(host.to_owned())
 }
 
+/// Parses `--image` with acr-client's image rules and requires a tag or a digest. ACR would
+/// import an image without either as `latest`, which moves, so the operator names the version.
+fn harbor_image(value: &str) -> Result<String, String> {
+    let image = ImageName::parse(value).map_err(|error| error.to_string())?;
+    if image.reference == ImageReference::Default {
+        return Err(format!(
+            "image {value:?} has no tag or digest, so ACR would import whatever `latest` points \
+             at. Give PROJECT/REPOSITORY:TAG or PROJECT/REPOSITORY@sha256:<digest>"
+        ));
+    }
+    Ok(value.to_owned())
+}
+
 /// Returns the target in ACR: the prefix plus `image` (a tagged image or a bare repository).
 fn target(cli: &Cli, image: &str) -> String {
     format!("{}{image}", cli.target_prefix)
@@ -137,11 +153,12 @@ fn dry_run(cli: &Cli) -> Result<(), Box<dyn Error>> {
     for image in &cli.images {
         let request = import(cli, image, SecretString::from(REDACTED.to_owned()))?;
         println!("\n# {} from {}", image, cli.harbor_host);
+        // `harbor_image` accepted only images with a tag or a digest.
         let (repository, tag) = match image.split_once('@') {
             Some(_) => (image.as_str(), None),
             None => match image.rsplit_once(':') {
                 Some((repository, tag)) => (repository, Some(tag)),
-                None => (image.as_str(), Some("latest")),
+                None => (image.as_str(), None),
             },
         };
         let source_image = match (cli.pin_digest, tag) {

@@ -870,6 +870,14 @@ fn acr_import_prints_import_requests() {
 }
 
 #[test]
+fn acr_import_requires_tag_or_digest() {
+    let stderr = dry_run_error("acr-import-from-harbor", &["--image", "library/nginx"]);
+
+    assert!(stderr.contains("\"library/nginx\""), "{stderr}");
+    assert!(stderr.contains("has no tag or digest"), "{stderr}");
+}
+
+#[test]
 fn acr_import_accepts_harbor_url() {
     let output = dry_run(
         "acr-import-from-harbor",
