@@ -65,6 +65,42 @@ fn login_server_as_registry_name_warns() {
 }
 
 #[test]
+fn login_server_forms_warn_with_name() {
+    let cases = [
+        ("https://ExampleACR.azurecr.io/", "ExampleACR"),
+        ("EXAMPLEACR.AZURECR.IO", "EXAMPLEACR"),
+        ("exampleacr.azurecr.cn", "exampleacr"),
+        ("http://exampleacr.azurecr.us", "exampleacr"),
+    ];
+    for (value, expected) in cases {
+        let captured = Captured::default();
+
+        let name = tracing::subscriber::with_default(subscriber(&captured), || {
+            RegistryName::new(value).unwrap()
+        });
+
+        assert_eq!(name.as_str(), expected);
+        let logs = captured.text();
+        assert_eq!(logs.matches("WARN").count(), 1, "{value}: {logs}");
+        assert!(logs.contains(&format!("value={value:?}")), "{logs}");
+        assert!(logs.contains(&format!("name={expected:?}")), "{logs}");
+    }
+}
+
+#[test]
+fn plain_registry_name_logs_no_warning() {
+    let captured = Captured::default();
+
+    let name = tracing::subscriber::with_default(subscriber(&captured), || {
+        RegistryName::new("ExampleACR").unwrap()
+    });
+
+    assert_eq!(name.login_server(), "exampleacr.azurecr.io");
+    let logs = captured.text();
+    assert!(!logs.contains("WARN"), "{logs}");
+}
+
+#[test]
 fn rejected_login_server_logs_no_warning() {
     let captured = Captured::default();
 
