@@ -185,6 +185,40 @@ fn project_access_rejects_invalid_project() {
     assert!(stderr.contains("Team A"), "{stderr}");
 }
 
+/// Task examples that take the Harbor URL as `--url`.
+const HARBOR_URL_EXAMPLES: &[&str] = &[
+    "harbor-project-access",
+    "harbor-registry-endpoints",
+    "harbor-replication-rules",
+    "harbor-scan-gate",
+    "gitops-pin-digest",
+    "harbor-declarative",
+];
+
+#[test]
+fn dry_runs_reject_url_with_api_prefix() {
+    for name in HARBOR_URL_EXAMPLES {
+        let stderr = dry_run_error(name, &["--url", "https://h.example/api/v2.0"]);
+
+        assert!(
+            stderr.contains("\"https://h.example/api/v2.0\" ends in /api/v2.0"),
+            "{name}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn dry_runs_reject_url_without_scheme() {
+    for name in HARBOR_URL_EXAMPLES {
+        let stderr = dry_run_error(name, &["--url", "harbor.example.test"]);
+
+        assert!(
+            stderr.contains("\"harbor.example.test\" is not a valid absolute URL"),
+            "{name}: {stderr}"
+        );
+    }
+}
+
 #[test]
 fn registry_endpoints_prints_three_endpoints() {
     let output = dry_run("harbor-registry-endpoints", &[]);

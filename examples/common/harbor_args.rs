@@ -11,7 +11,8 @@ pub(crate) struct HarborArgs {
     #[arg(
         long,
         env = "HARBOR_URL",
-        default_value = "https://harbor.example.test"
+        default_value = "https://harbor.example.test",
+        value_parser = harbor_url
     )]
     pub(crate) url: String,
     /// Harbor user that sends the requests, usually `admin`.
@@ -32,6 +33,13 @@ impl HarborArgs {
             .build()?;
         Ok(client)
     }
+}
+
+/// Parses `--url` by building a harbor-client client from it, which sends nothing, so a dry run
+/// rejects every URL that the real client rejects, such as one ending in `/api/v2.0`.
+fn harbor_url(value: &str) -> Result<String, harbor_client::Error> {
+    harbor_client::Client::builder(value).build()?;
+    Ok(value.trim_end_matches('/').to_owned())
 }
 
 /// Reads a secret from the environment variable `name`.
