@@ -219,10 +219,10 @@ impl ImportImagesInput {
     /// Marks the source as another ACR with this ARM resource id, so server-side imports
     /// read it by resource id with the caller's Azure AD identity.
     ///
-    /// Source digests are read from `source_registry`, which is then the source's login
-    /// server. Without credentials the reads authenticate with the ACR token exchange for
-    /// the Azure AD credential of the [`AcrManagementClient`]. With credentials, such as
-    /// an ACR token and its password, the reads answer the registry's challenge with them.
+    /// Digest checks and the pulls of client-side copies go to `source_registry`, which is
+    /// then the source's login server. Without credentials they authenticate with the ACR
+    /// token exchange for the Azure AD credential of the [`AcrManagementClient`]. With
+    /// credentials, such as an ACR token and its password, they log in with those.
     ///
     /// # Errors
     /// [`WorkflowError::InvalidInput`] when `resource_id` is not the id of a
@@ -393,7 +393,11 @@ pub async fn apply(
         .iter()
         .any(|decision| decision.route == Route::ClientSideCopy)
     {
-        Some(ClientCopy::new(input, &data_planes.target)?)
+        Some(ClientCopy::new(
+            input,
+            &data_planes.target,
+            data_planes.source_acr.as_ref(),
+        )?)
     } else {
         None
     };
@@ -435,7 +439,8 @@ pub async fn apply(
 struct DataPlanes {
     /// The target ACR's login server.
     target: DataPlaneClient,
-    /// The source ACR's login server, for an ACR source without credentials.
+    /// The source ACR's login server, for an ACR source without credentials: digest checks
+    /// and the refresh token of client-side copies.
     source_acr: Option<DataPlaneClient>,
 }
 
@@ -443,8 +448,9 @@ struct DataPlanes {
 /// exchange for the Azure AD credential of `acr`'s ARM client. Returns `None` unless the
 /// source is an ACR and the input has no credentials.
 ///
-/// An ACR without anonymous pull answers a manifest HEAD with 401 unless the bearer token
-/// comes from credentials, so the digest check without them needs the Azure AD identity.
+/// An ACR without anonymous pull rejects a manifest request with 401 unless the bearer
+/// token comes from credentials, so digest checks and copies without them need the Azure AD
+/// identity.
 fn source_acr_data_plane(
     acr: &AcrManagementClient,
     input: &ImportImagesInput,

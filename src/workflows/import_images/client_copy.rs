@@ -26,12 +26,15 @@ pub(super) struct ClientCopy {
 }
 
 impl ClientCopy {
-    /// Builds the source client with the Harbor credentials and the destination client:
-    /// the input's copy destination, or the ACR login server with a refresh token from the
-    /// Azure AD exchange of `target`.
+    /// Builds the source client and the destination client. The source client logs in with
+    /// the input's credentials, or with a refresh token from the Azure AD exchange of
+    /// `source_acr` for an ACR source without credentials. The destination is the input's
+    /// copy destination, or the ACR login server with a refresh token from the Azure AD
+    /// exchange of `target`.
     pub(super) fn new(
         input: &ImportImagesInput,
         target: &DataPlaneClient,
+        source_acr: Option<&DataPlaneClient>,
     ) -> Result<Self, WorkflowError> {
         let invalid =
             |field: &'static str, error: oci_transfer::Error| WorkflowError::InvalidInput {
@@ -39,7 +42,11 @@ impl ClientCopy {
                 reason: error.to_string(),
             };
         let mut source = RegistryClient::builder(input.source_registry.as_str());
-        if let Some(credentials) = &input.credentials {
+        if let Some(data_plane) = source_acr {
+            // NOTE: no test copies from an ACR source, because the fake source serves only
+            // manifest HEADs; the exchange itself is the one the destination uses.
+            source = source.credentials(acr_refresh_token(data_plane));
+        } else if let Some(credentials) = &input.credentials {
             let username = credentials.username.clone().unwrap_or_default();
             let password = credentials.password.clone();
             source = if username.starts_with("robot$") {
@@ -160,8 +167,16 @@ fn copy_options(platforms: PlatformSelection, blob_concurrency: usize) -> CopyOp
 // NOTE: the workflow tests copy to a registry set with `with_copy_destination`, so this
 // client runs against a real ACR only; no test covers it.
 fn acr_destination(target: &DataPlaneClient) -> Result<RegistryClient, oci_transfer::Error> {
-    let data_plane = target.clone();
-    let provider = AcrRefreshToken::new(move |registry| {
+    RegistryClient::builder(format!("https://{}", target.login_server()))
+        .credentials(acr_refresh_token(target))
+        .build()
+}
+
+/// Returns a credential provider that gets the ACR refresh token from the Azure AD exchange
+/// of `data_plane`, which caches it.
+fn acr_refresh_token(data_plane: &DataPlaneClient) -> AcrRefreshToken {
+    let data_plane = data_plane.clone();
+    AcrRefreshToken::new(move |registry| {
         let data_plane = data_plane.clone();
         Box::pin(async move {
             data_plane
@@ -172,10 +187,7 @@ fn acr_destination(target: &DataPlaneClient) -> Result<RegistryClient, oci_trans
                     reason: format!("the ACR refresh token exchange failed: {error}"),
                 })
         })
-    });
-    RegistryClient::builder(format!("https://{}", target.login_server()))
-        .credentials(provider)
-        .build()
+    })
 }
 
 /// The content the target tag must have for the image to count as copied.
