@@ -173,8 +173,14 @@ pub struct TokenPassword {
     /// Expiry, when set.
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub expiry: Option<OffsetDateTime>,
-    /// Creation time, when ARM sends it.
-    #[serde(default, with = "time::serde::rfc3339::option")]
+    /// Creation time, when ARM sends it. The REST spec names the field `creationTime`, unlike
+    /// the `creationDate` of the token itself, so both names are read.
+    #[serde(
+        default,
+        rename = "creationTime",
+        alias = "creationDate",
+        with = "time::serde::rfc3339::option"
+    )]
     pub creation_date: Option<OffsetDateTime>,
 }
 
@@ -502,6 +508,34 @@ impl AcrManagementClient {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn password_list_reads_expiry_and_creation_time() {
+        let token: Token = serde_json::from_str(
+            r#"{"id":"/t","name":"harbor-push","properties":{"credentials":{"passwords":[
+                {"name":"password1","creationTime":"2026-01-01T00:00:00Z","expiry":"2026-02-01T00:00:00Z"},
+                {"name":"password2","creationDate":"2025-01-01T00:00:00Z"}
+            ]}}}"#,
+        )
+        .unwrap();
+
+        let passwords = token.properties.credentials.unwrap().passwords;
+        assert_eq!(passwords[0].name, Some(PasswordName::Password1));
+        assert_eq!(
+            passwords[0].creation_date,
+            Some(time::macros::datetime!(2026-01-01 00:00 UTC))
+        );
+        assert_eq!(
+            passwords[0].expiry,
+            Some(time::macros::datetime!(2026-02-01 00:00 UTC))
+        );
+        assert!(passwords[0].value.is_none());
+        assert_eq!(
+            passwords[1].creation_date,
+            Some(time::macros::datetime!(2025-01-01 00:00 UTC))
+        );
+        assert_eq!(passwords[1].expiry, None);
+    }
 
     #[test]
     fn password_debug_is_redacted() {
