@@ -114,7 +114,7 @@ fn new_tag_gets_module_and_operation() {
     );
 
     assert!(widget_shop.contains("if let Some(value) = self.limit\n            && value < 1"));
-    assert!(widget_shop.contains("rule: \"must be at most 50\","));
+    assert!(widget_shop.contains("rule: std::borrow::Cow::Borrowed(\"must be at most 50\"),"));
 
     let operations = file(files, "operations/mod.rs");
     assert!(operations.contains("pub mod widget_shop;"));
