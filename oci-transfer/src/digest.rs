@@ -132,8 +132,10 @@ where
     })
 }
 
-/// A blob stream that hashes every chunk and holds back the last chunk until the digest and size
-/// are verified, so a consumer never receives the complete bytes of a corrupt blob.
+/// A blob stream that hashes every chunk and passes on the last chunk only once the digest and
+/// size are verified, so a consumer never receives the complete bytes of a corrupt blob. With a
+/// known size the last chunk is the one that completes it; without one, each chunk is held back
+/// until the next arrives.
 pub(crate) struct VerifyingStream<S> {
     inner: S,
     verifier: Option<Verifier>,
@@ -177,9 +179,22 @@ where
                     if let Err(error) = verifier.update(&chunk) {
                         return self.fail(error);
                     }
+                    let (size, received) = (verifier.size, verifier.received);
                     (self.on_bytes)(chunk.len() as u64);
                     if chunk.is_empty() {
                         continue;
+                    }
+                    if size.is_some() {
+                        // With a known size, the chunk that completes it is the last one and is
+                        // checked before it is passed on. Earlier chunks pass at once, so the
+                        // HTTP client can reuse its read buffer.
+                        if size == Some(received) {
+                            let verifier = self.verifier.take().expect("checked above");
+                            if let Err(error) = verifier.finish() {
+                                return self.fail(error);
+                            }
+                        }
+                        return Poll::Ready(Some(Ok(chunk)));
                     }
                     if let Some(previous) = self.held.replace(chunk) {
                         return Poll::Ready(Some(Ok(previous)));
@@ -254,6 +269,43 @@ mod tests {
         assert!(matches!(failure, Error::DigestMismatch { .. }), "{failure}");
     }
 
+    #[test]
+    fn known_size_passes_chunks_at_once() {
+        use futures_util::FutureExt;
+
+        let digest = sha256_digest(b"hello world");
+        let first_then_wait =
+            || stream::iter(vec![Ok(Bytes::from_static(b"hello"))]).chain(stream::pending());
+
+        let known = Verifier::new(&digest, Some(11)).unwrap();
+        let mut stream = VerifyingStream::new(first_then_wait(), known, Box::new(|_| {}));
+        let first = stream.next().now_or_never().flatten().unwrap().unwrap();
+        assert_eq!(first.as_ref(), b"hello");
+
+        let unknown = Verifier::new(&digest, None).unwrap();
+        let mut stream = VerifyingStream::new(first_then_wait(), unknown, Box::new(|_| {}));
+        assert!(
+            stream.next().now_or_never().is_none(),
+            "held until the next chunk"
+        );
+    }
+
+    #[tokio::test]
+    async fn unknown_size_withholds_corrupt_last_chunk() {
+        let digest = sha256_digest(b"hello world");
+        let verifier = Verifier::new(&digest, None).unwrap();
+        let stream = VerifyingStream::new(
+            chunks(&[b"hello", b" ", b"w0rld"]),
+            verifier,
+            Box::new(|_| {}),
+        );
+        let received: Vec<_> = stream.collect().await;
+        assert_eq!(received.len(), 3);
+        assert_eq!(received[1].as_ref().unwrap().as_ref(), b" ");
+        let failure = received[2].as_ref().unwrap_err();
+        assert!(matches!(failure, Error::DigestMismatch { .. }), "{failure}");
+    }
+
     #[tokio::test]
     async fn oversized_stream_fails_early() {
         let digest = sha256_digest(b"abc");
@@ -263,9 +315,10 @@ mod tests {
         let received: Vec<_> = stream.collect().await;
         assert_eq!(
             received.len(),
-            1,
-            "the held chunk is dropped with the error"
+            2,
+            "the chunk that overflows is not passed on"
         );
+        assert_eq!(received[0].as_ref().unwrap().as_ref(), b"ab");
         let failure = received.last().unwrap().as_ref().unwrap_err();
         assert!(
             matches!(
