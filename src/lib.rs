@@ -1,6 +1,6 @@
 //! Run the Harbor container registry on Azure and across clouds.
 //!
-//! This crate re-exports the client crates of the workspace and holds what spans them:
+//! This crate re-exports the client crates of the workspace and contains what spans them:
 //!
 //! - [`harbor`]: the Harbor v2.0 REST API;
 //! - [`acr`]: Azure Container Registry management and data-plane authentication;

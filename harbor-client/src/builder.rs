@@ -111,7 +111,7 @@ impl ClientBuilder {
     /// Sets the retry policy (default [`RetryPolicy::default`]: 4 attempts, 30 s in all).
     ///
     /// Idempotent requests (GET, HEAD, PUT, DELETE, OPTIONS) are sent again after a connection
-    /// failure and on the statuses 429, 502, 503 and 504, after the wait `Retry-After` asks for
+    /// failure and on the statuses 429, 502, 503 and 504, after the wait `Retry-After` requests
     /// or a backoff with jitter. POST and PATCH are sent again only when the connection could not
     /// be established, because then the request never reached Harbor. Timeouts and TLS failures
     /// are not retried.

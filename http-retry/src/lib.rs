@@ -2,7 +2,7 @@
 //! `oci-transfer`), so that all of them retry the same responses and wait the same way:
 //!
 //! - only connection failures and the statuses 429, 502, 503 and 504 are worth another attempt
-//!   ([`is_retryable_status`]); each client decides which requests are safe to send again;
+//!   ([`is_retryable_status`]). Each client decides which requests are safe to send again.
 //! - the wait grows exponentially with jitter ([`RetryPolicy::backoff`]), unless the server asks
 //!   for a wait with `Retry-After` ([`retry_after`]), which is honoured in full;
 //! - a request gives up after a number of attempts or when the next wait would exceed the time

@@ -193,11 +193,11 @@ mod tests {
     #[test]
     fn next_delay_long_retry_after() {
         let policy = RetryPolicy::default();
-        let asked = Duration::from_secs(12);
-        assert!(asked > policy.max_backoff());
+        let requested = Duration::from_secs(12);
+        assert!(requested > policy.max_backoff());
         assert_eq!(
-            policy.next_delay(1, Duration::ZERO, Some(asked)),
-            Some(asked)
+            policy.next_delay(1, Duration::ZERO, Some(requested)),
+            Some(requested)
         );
     }
 

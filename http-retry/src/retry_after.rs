@@ -8,7 +8,7 @@ use http::HeaderMap;
 ///
 /// Azure's `retry-after-ms` and `x-ms-retry-after-ms` (milliseconds) come first because they are
 /// more precise; then `Retry-After` as delay seconds or an HTTP date, read with `now`. A date in
-/// the past gives zero. A value that is none of these is ignored.
+/// the past gives zero. Any other value is ignored.
 #[must_use]
 pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
     for name in ["retry-after-ms", "x-ms-retry-after-ms"] {

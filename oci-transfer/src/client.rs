@@ -81,8 +81,8 @@ impl RegistryClientBuilder {
 
     /// Uses the caller's HTTP client (proxies, CA bundles, timeouts, connection pool).
     ///
-    /// Without one, `build` creates a client, which loads the system root certificates each
-    /// time; clients of several registries in one program can share one HTTP client instead.
+    /// Without one, `build` creates a client, which loads the system root certificates. Clients
+    /// of several registries in one program can share one HTTP client to load them once.
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
         self

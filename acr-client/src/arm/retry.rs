@@ -12,7 +12,7 @@ pub use http_retry::RetryPolicy;
 /// so the budget is longer than [`RetryPolicy::default`]'s 30 s.
 ///
 /// Idempotent requests (GET, HEAD, PUT, DELETE, or a request marked idempotent) are repeated after
-/// a 429, 502, 503 or 504 response; every request is repeated after a connection failure, because
+/// a 429, 502, 503 or 504 response. Every request is repeated after a connection failure, because
 /// it never reached the server.
 #[must_use]
 pub fn default_policy() -> RetryPolicy {

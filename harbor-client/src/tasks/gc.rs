@@ -72,7 +72,7 @@ impl GcScheduleSpec {
 ///
 /// # Errors
 ///
-/// The request's [`Error`] when a request fails.
+/// Returns the request's [`Error`] when a request fails.
 pub async fn ensure_gc_schedule(
     client: &Client,
     spec: &GcScheduleSpec,

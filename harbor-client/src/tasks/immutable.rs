@@ -67,7 +67,7 @@ impl ImmutableRuleSpec {
 ///
 /// # Errors
 ///
-/// The request's [`Error`] when a request fails.
+/// Returns the request's [`Error`] when a request fails.
 pub async fn ensure_immutable_rule(
     client: &Client,
     spec: &ImmutableRuleSpec,

@@ -86,7 +86,7 @@ impl LabelSpec {
 ///
 /// # Errors
 ///
-/// The request's [`Error`] when a request fails.
+/// Returns the request's [`Error`] when a request fails.
 pub async fn ensure_label(client: &Client, spec: &LabelSpec) -> Result<Outcome<Label>, Error> {
     let Some(actual) = find_label(client, spec).await? else {
         let request = Label {

@@ -116,7 +116,7 @@ impl MemberSpec {
 ///
 /// # Errors
 ///
-/// The request's [`Error`] when a request fails, for example with 404 when the user does not exist.
+/// Returns the request's [`Error`] when a request fails, for example with 404 when the user does not exist.
 pub async fn ensure_project_member(
     client: &Client,
     spec: &MemberSpec,

@@ -84,7 +84,7 @@ impl PurgeScheduleSpec {
 ///
 /// # Errors
 ///
-/// The request's [`Error`] when a request fails.
+/// Returns the request's [`Error`] when a request fails.
 pub async fn ensure_purge_schedule(
     client: &Client,
     spec: &PurgeScheduleSpec,

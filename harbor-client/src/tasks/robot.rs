@@ -266,7 +266,7 @@ pub struct EnsuredRobot {
 ///
 /// # Errors
 ///
-/// The request's [`Error`] when a request fails.
+/// Returns the request's [`Error`] when a request fails.
 pub async fn ensure_robot(
     client: &Client,
     spec: &RobotSpec,

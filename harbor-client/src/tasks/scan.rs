@@ -131,7 +131,7 @@ impl From<&NativeReportSummary> for ScanSummary {
 ///
 /// # Errors
 ///
-/// The request's [`Error`] when the request fails.
+/// Returns the request's [`Error`] when the request fails.
 pub async fn scan_artifact(client: &Client, artifact: &ArtifactRef) -> Result<(), Error> {
     client
         .scan_artifact(
@@ -329,7 +329,7 @@ impl VulnerabilityReports {
 ///
 /// # Errors
 ///
-/// The request's [`Error`] when the request fails and [`Error::InvalidArgument`] when the body does not
+/// Returns the request's [`Error`] when the request fails and [`Error::InvalidArgument`] when the body does not
 /// decode.
 pub async fn export_vulnerability_report(
     client: &Client,

@@ -10,7 +10,7 @@ use crate::tasks::{JobSchedule, Outcome};
 ///
 /// # Errors
 ///
-/// The request's [`Error`] when a request fails.
+/// Returns the request's [`Error`] when a request fails.
 pub async fn ensure_scan_all_schedule(
     client: &Client,
     schedule: &JobSchedule,

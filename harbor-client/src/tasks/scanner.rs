@@ -182,7 +182,7 @@ impl ScannerSpec {
 ///
 /// # Errors
 ///
-/// The request's [`Error`] when the ping or another request fails; nothing is saved when the ping
+/// Returns the request's [`Error`] when the ping or another request fails; nothing is saved when the ping
 /// fails.
 pub async fn ensure_scanner(
     client: &Client,

@@ -117,7 +117,7 @@ pub fn check_password(password: &SecretString) -> Result<(), Error> {
 ///
 /// # Errors
 ///
-/// The request's [`Error`] when a request fails.
+/// Returns the request's [`Error`] when a request fails.
 pub async fn ensure_user(client: &Client, spec: &UserSpec) -> Result<Outcome<UserResp>, Error> {
     let Some(actual) = find_user(client, &spec.username).await? else {
         return create(client, spec).await.map(Outcome::Created);

@@ -54,13 +54,13 @@ pub enum ImageError {
         target: String,
         /// Digest of the source manifest, or the entries a platform selection keeps.
         expected: String,
-        /// What the destination returned.
+        /// Digest or platform entries found at the destination.
         actual: String,
     },
 }
 
 impl ImageError {
-    /// Reports whether a registry answered 404, such as for a missing source tag.
+    /// Reports whether a registry responded with 404, such as for a missing source tag.
     pub fn is_not_found(&self) -> bool {
         match self {
             ImageError::Acr(error) => error.is_not_found(),

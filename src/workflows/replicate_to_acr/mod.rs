@@ -8,12 +8,16 @@
 //! first failed step stops the workflow.
 //!
 //! Harbor never returns a stored password, so the workflow cannot compare one. It generates a
-//! password when the token was just created, when the endpoint is missing, when the endpoint
-//! logs in as another user, when ARM lists the password slot as expired or expiring within
-//! [`PASSWORD_RENEWAL_MARGIN`], or when the input forces it, and otherwise keeps the
-//! endpoint's stored password. A re-run against the same state therefore sends no write
-//! request to ARM or Harbor apart from the new run. Generating replaces the input's password slot (`password1` by default) of the token,
-//! so other clients of the token should use the other slot.
+//! password in these cases, and otherwise keeps the endpoint's stored password:
+//!
+//! - the token was just created;
+//! - the endpoint is missing, or logs in as another user;
+//! - ARM lists the password slot as expired or expiring within [`PASSWORD_RENEWAL_MARGIN`];
+//! - the input forces it.
+//!
+//! A re-run against the same state therefore sends no write request to ARM or Harbor apart from
+//! the new run. Generating replaces the input's password slot of the token (`password1` by
+//! default), so other clients of the token should use the other slot.
 
 mod endpoint;
 mod input;

@@ -55,7 +55,7 @@ pub struct FailedTask {
 ///
 /// # Errors
 ///
-/// The request's [`Error`] when the request fails, and [`Error::NotFound`] when Harbor's
+/// Returns the request's [`Error`] when the request fails, and [`Error::NotFound`] when Harbor's
 /// response has no `Location` with the execution id.
 pub async fn start_replication(client: &Client, policy_id: i64) -> Result<i64, Error> {
     let request = StartReplicationExecution {

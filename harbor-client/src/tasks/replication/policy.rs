@@ -230,7 +230,7 @@ pub fn replicates_deletion(policy: &ReplicationPolicy) -> bool {
 ///
 /// # Errors
 ///
-/// The request's [`Error`] when a request fails.
+/// Returns the request's [`Error`] when a request fails.
 pub async fn ensure_replication_policy(
     client: &Client,
     spec: &ReplicationPolicySpec,
