@@ -3,8 +3,8 @@
 //!
 //! - only connection failures and the statuses 429, 502, 503 and 504 are worth another attempt
 //!   ([`is_retryable_status`]). Each client decides which requests are safe to send again.
-//! - the wait grows exponentially with jitter ([`RetryPolicy::backoff`]), unless the server asks
-//!   for a wait with `Retry-After` ([`retry_after`]), which is honoured in full;
+//! - the wait grows exponentially with jitter ([`RetryPolicy::backoff`]), unless the server
+//!   requests a wait with `Retry-After` ([`retry_after`]), which is honoured in full;
 //! - a request gives up after a number of attempts or when the next wait would exceed the time
 //!   budget ([`RetryPolicy::next_delay`]).
 //!
