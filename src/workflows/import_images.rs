@@ -130,6 +130,7 @@ pub struct ImportImagesInput {
     exposure: Option<SourceExposure>,
     reachability: Option<Reachability>,
     source_acr: Option<ResourceId>,
+    source_root_certificates: Vec<reqwest::Certificate>,
     copy_destination: Option<RegistryClient>,
 }
 
@@ -175,6 +176,7 @@ impl ImportImagesInput {
             exposure: None,
             reachability: None,
             source_acr: None,
+            source_root_certificates: Vec::new(),
             copy_destination: None,
         })
     }
@@ -247,6 +249,32 @@ impl ImportImagesInput {
         Ok(self)
     }
 
+    /// Trusts the CA certificates of a PEM bundle, in addition to the system roots, for the
+    /// source's TLS certificate, such as the private CA of a Harbor behind an internal load
+    /// balancer. Images then take the client-side route (unless the source is an ACR named by
+    /// resource id), because `importImage` has no setting that makes ACR trust a private CA.
+    ///
+    /// # Errors
+    /// [`WorkflowError::InvalidInput`] when `pem` is not valid PEM or contains no certificate.
+    pub fn with_source_root_certificates(
+        mut self,
+        pem: impl AsRef<[u8]>,
+    ) -> Result<Self, WorkflowError> {
+        let invalid = |reason: String| WorkflowError::InvalidInput {
+            field: "source_root_certificates",
+            reason,
+        };
+        let certificates = reqwest::Certificate::from_pem_bundle(pem.as_ref())
+            .map_err(|error| invalid(format!("the PEM bundle is not valid PEM: {error}")))?;
+        if certificates.is_empty() {
+            return Err(invalid(
+                "the PEM bundle contains no \"BEGIN CERTIFICATE\" block".to_owned(),
+            ));
+        }
+        self.source_root_certificates.extend(certificates);
+        Ok(self)
+    }
+
     /// Sends client-side copies to `destination` instead of the ACR login server with the
     /// Azure AD token exchange, for a proxy, a custom CA bundle or a test registry. Digest
     /// checks of copied images also go to `destination`.
@@ -271,7 +299,8 @@ impl ImportImagesInput {
         )
         .exposure(self.exposure)
         .reachability(self.reachability)
-        .source_acr(source_acr);
+        .source_acr(source_acr)
+        .private_ca(!self.source_root_certificates.is_empty());
         transfer_route::plan_route(&input)
     }
 

@@ -11,15 +11,19 @@
 //!
 //! 1. A destination without a server-side import is always copied.
 //! 2. A subset of platforms is always copied, because `importImage` copies the whole index.
-//! 3. An explicit [`Reachability`] override decides next, because the caller knows the network
-//!    better than any inference from names.
-//! 4. A source that is an ACR named by resource id is imported through Azure Resource Manager.
-//! 5. A source ACR's import service cannot reach by its address is copied: plain `http`, a
+//! 3. A source marked unreachable is copied, because the caller knows the network better than
+//!    any inference from names.
+//! 4. A source whose TLS certificate comes from a private CA is copied, unless it is an ACR
+//!    named by resource id: `importImage` has no setting for a CA bundle, so ACR's import
+//!    service verifies the source against public roots only.
+//! 5. A source marked reachable is imported.
+//! 6. A source that is an ACR named by resource id is imported through Azure Resource Manager.
+//! 7. A source ACR's import service cannot reach by its address is copied: plain `http`, a
 //!    loopback, private, link-local or shared address, or a name that public DNS does not
 //!    serve (`.local`, `.internal`, `.svc`, a single label).
-//! 6. Harbor's ingress exposure: a public load balancer is imported, an internal load balancer
+//! 8. Harbor's ingress exposure: a public load balancer is imported, an internal load balancer
 //!    or a Private Link Service is copied.
-//! 7. Nothing known: imported, with a reason saying it is an assumption and how to correct it.
+//! 9. Nothing known: imported, with a reason saying it is an assumption and how to correct it.
 //!
 //! ```
 //! use harbor_azure::workflows::transfer_route::{
@@ -135,6 +139,7 @@ pub struct RouteInput<'a> {
     source_acr: Option<&'a str>,
     exposure: Option<SourceExposure>,
     reachability: Option<Reachability>,
+    private_ca: bool,
     platforms: &'a PlatformSelection,
 }
 
@@ -152,6 +157,7 @@ impl<'a> RouteInput<'a> {
             source_acr: None,
             exposure: None,
             reachability: None,
+            private_ca: false,
             platforms,
         }
     }
@@ -171,6 +177,13 @@ impl<'a> RouteInput<'a> {
     /// Marks the source as an ACR with this ARM resource id.
     pub fn source_acr(mut self, resource_id: Option<&'a str>) -> Self {
         self.source_acr = resource_id;
+        self
+    }
+
+    /// States whether the source's TLS certificate comes from a private CA, one the caller
+    /// trusts through its own CA bundle rather than the public roots. Default: false.
+    pub fn private_ca(mut self, private_ca: bool) -> Self {
+        self.private_ca = private_ca;
         self
     }
 }
@@ -233,6 +246,14 @@ pub enum RouteReason {
     },
     /// The caller marked the source unreachable from Azure.
     MarkedUnreachable,
+    /// The source's TLS certificate comes from a private CA, which ACR's import service does
+    /// not trust.
+    PrivateCa {
+        /// Host of the source URL.
+        host: String,
+        /// A reachability override that was given and does not apply.
+        ignored_override: Option<Reachability>,
+    },
     /// The source is an ACR named by resource id.
     SourceIsAcr {
         /// ARM resource id of the source registry.
@@ -294,6 +315,16 @@ impl fmt::Display for RouteReason {
             RouteReason::MarkedUnreachable => f.write_str(
                 "the input marks the source unreachable from Azure, so ACR's import service cannot pull it",
             ),
+            RouteReason::PrivateCa {
+                host,
+                ignored_override,
+            } => {
+                write!(
+                    f,
+                    "the certificate of {host} comes from a private CA, and importImage has no setting to trust one, so the copy runs from this client"
+                )?;
+                write_ignored(f, *ignored_override)
+            }
             RouteReason::SourceIsAcr { resource_id } => write!(
                 f,
                 "the source is ACR {resource_id}, which importImage reads by resource id with the caller's Azure AD identity; if its public network access is disabled, it must allow trusted Azure services"
@@ -389,22 +420,28 @@ pub fn plan_route(input: &RouteInput<'_>) -> RouteDecision {
     }
 
     let host = host_for_message(input.source);
+    if input.reachability == Some(Reachability::Unreachable) {
+        return copy(RouteReason::MarkedUnreachable);
+    }
+    if input.private_ca && input.source_acr.is_none() {
+        return copy(RouteReason::PrivateCa {
+            host,
+            ignored_override,
+        });
+    }
+
     let address = unreachable_address(input.source);
-    match input.reachability {
-        Some(Reachability::Unreachable) => return copy(RouteReason::MarkedUnreachable),
-        Some(Reachability::Reachable) => {
-            let overrides = match (address, input.exposure) {
-                (Some(kind), _) if input.source_acr.is_none() => Some(format!("{host} {kind}")),
-                (_, Some(exposure @ (SourceExposure::Internal | SourceExposure::PrivateLink)))
-                    if input.source_acr.is_none() =>
-                {
-                    Some(format!("Harbor's exposure is {exposure}"))
-                }
-                _ => None,
-            };
-            return import(RouteReason::MarkedReachable { overrides });
-        }
-        None => {}
+    if input.reachability == Some(Reachability::Reachable) {
+        let overrides = match (address, input.exposure) {
+            (Some(kind), _) if input.source_acr.is_none() => Some(format!("{host} {kind}")),
+            (_, Some(exposure @ (SourceExposure::Internal | SourceExposure::PrivateLink)))
+                if input.source_acr.is_none() =>
+            {
+                Some(format!("Harbor's exposure is {exposure}"))
+            }
+            _ => None,
+        };
+        return import(RouteReason::MarkedReachable { overrides });
     }
 
     if let Some(resource_id) = input.source_acr {
@@ -518,6 +555,7 @@ mod tests {
         source_acr: Option<&'static str>,
         exposure: Option<SourceExposure>,
         reachability: Option<Reachability>,
+        private_ca: bool,
         platforms: Option<&'static [&'static str]>,
         route: Route,
         reason: RouteReason,
@@ -534,6 +572,7 @@ mod tests {
             source_acr: None,
             exposure: None,
             reachability: None,
+            private_ca: false,
             platforms: None,
             route,
             reason,
@@ -810,6 +849,51 @@ mod tests {
                     },
                 )
             },
+            Case {
+                private_ca: true,
+                exposure: Some(SourceExposure::Public),
+                ..case(
+                    "private CA beats public exposure",
+                    Copy,
+                    RouteReason::PrivateCa {
+                        host: host("harbor.example.test"),
+                        ignored_override: None,
+                    },
+                )
+            },
+            Case {
+                private_ca: true,
+                reachability: Some(Reachability::Reachable),
+                ..case(
+                    "private CA ignores reachable override",
+                    Copy,
+                    RouteReason::PrivateCa {
+                        host: host("harbor.example.test"),
+                        ignored_override: Some(Reachability::Reachable),
+                    },
+                )
+            },
+            Case {
+                private_ca: true,
+                reachability: Some(Reachability::Unreachable),
+                ..case(
+                    "unreachable override beats private CA",
+                    Copy,
+                    RouteReason::MarkedUnreachable,
+                )
+            },
+            Case {
+                private_ca: true,
+                source: "https://sourceacr.azurecr.io",
+                source_acr: Some(ACR_ID),
+                ..case(
+                    "ACR source ignores private CA",
+                    Import,
+                    RouteReason::SourceIsAcr {
+                        resource_id: ACR_ID.to_owned(),
+                    },
+                )
+            },
             case(
                 "nothing known",
                 Import,
@@ -831,7 +915,8 @@ mod tests {
             let input = RouteInput::new(case.destination, &source, &platforms)
                 .exposure(case.exposure)
                 .reachability(case.reachability)
-                .source_acr(case.source_acr);
+                .source_acr(case.source_acr)
+                .private_ca(case.private_ca);
             let decision = plan_route(&input);
             assert_eq!(decision.route, case.route, "{}", case.name);
             assert_eq!(decision.reason, case.reason, "{}", case.name);
@@ -873,6 +958,10 @@ mod tests {
             (
                 "cluster DNS name",
                 "mark the source reachable to import it anyway",
+            ),
+            (
+                "private CA ignores reachable override",
+                "importImage has no setting to trust one, so the copy runs from this client (the source is marked reachable",
             ),
             ("internal load balancer", "internal load balancer"),
             ("private link", "Private Link Service"),

@@ -8,6 +8,7 @@ pub mod fake_harbor;
 pub mod fake_source;
 pub mod fault_proxy;
 pub mod registries;
+pub mod tls_proxy;
 
 use std::sync::Arc;
 use std::time::Duration;

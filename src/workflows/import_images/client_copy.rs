@@ -41,7 +41,18 @@ impl ClientCopy {
                 field,
                 reason: error.to_string(),
             };
-        let mut source = RegistryClient::builder(input.source_registry.as_str());
+        // One HTTP client for both registries loads the system roots once. It also trusts the
+        // source's private CA, if any.
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("harbor-azure/", env!("CARGO_PKG_VERSION")))
+            .tls_certs_merge(input.source_root_certificates.iter().cloned())
+            .build()
+            .map_err(|error| WorkflowError::InvalidInput {
+                field: "source_root_certificates",
+                reason: format!("the HTTP client could not be built with them: {error}"),
+            })?;
+        let mut source =
+            RegistryClient::builder(input.source_registry.as_str()).http_client(http.clone());
         if let Some(data_plane) = source_acr {
             // NOTE: no test copies from an ACR source, because the fake source serves only
             // manifest HEADs; the exchange itself is the one the destination uses.
@@ -63,7 +74,7 @@ impl ClientCopy {
 
         let destination = match &input.copy_destination {
             Some(destination) => destination.clone(),
-            None => acr_destination(target).map_err(|error| invalid("registry", error))?,
+            None => acr_destination(target, http).map_err(|error| invalid("registry", error))?,
         };
 
         let blob_concurrency = input.concurrency.get();
@@ -166,8 +177,12 @@ fn copy_options(platforms: PlatformSelection, blob_concurrency: usize) -> CopyOp
 /// `target`'s Azure AD exchange.
 // NOTE: the workflow tests copy to a registry set with `with_copy_destination`, so this
 // client runs against a real ACR only; no test covers it.
-fn acr_destination(target: &DataPlaneClient) -> Result<RegistryClient, oci_transfer::Error> {
+fn acr_destination(
+    target: &DataPlaneClient,
+    http: reqwest::Client,
+) -> Result<RegistryClient, oci_transfer::Error> {
     RegistryClient::builder(format!("https://{}", target.login_server()))
+        .http_client(http)
         .credentials(acr_refresh_token(target))
         .build()
 }
