@@ -212,6 +212,13 @@ impl RegistryClient {
         self.inner.base.origin() == other.inner.base.origin()
     }
 
+    /// Checks that `url` has the registry's scheme, host and port. Only such URLs get the
+    /// registry's credentials, so an upload `Location` on another host, such as a storage
+    /// service, is sent without them.
+    fn is_own_origin(&self, url: &Url) -> bool {
+        url.origin() == self.inner.base.origin()
+    }
+
     /// Builds `<base>/v2/<repository>/<suffix>`.
     pub(crate) fn repository_url(&self, repository: &RepositoryName, suffix: &str) -> Url {
         let mut url = self.inner.base.clone();
@@ -234,8 +241,15 @@ impl RegistryClient {
         let inner = &self.inner;
         let started = std::time::Instant::now();
         let mut attempt = 1;
-        let mut answered_challenge = false;
-        let mut authorization = inner.auth.cached_header(&request.scopes);
+        let own_origin = self.is_own_origin(&request.url);
+        // A 401 from another host is returned without a response to its challenge, because
+        // responding would send the registry's credentials to that host's realm.
+        let mut answered_challenge = !own_origin;
+        let mut authorization = if own_origin {
+            inner.auth.cached_header(&request.scopes)
+        } else {
+            None
+        };
         loop {
             let mut builder = inner
                 .http
@@ -304,6 +318,7 @@ impl RegistryClient {
 
     /// Sends a request with a streaming body once, with the cached authorization; on 401 it
     /// answers the challenge so that a repeated transfer is authorized, and returns the 401.
+    /// A URL on another origin gets no authorization, and its challenge gets no response.
     pub(crate) async fn execute_streaming(
         &self,
         method: Method,
@@ -313,12 +328,13 @@ impl RegistryClient {
         scopes: &[Scope],
     ) -> Result<Response, Error> {
         let inner = &self.inner;
+        let own_origin = self.is_own_origin(&url);
         let mut builder = inner
             .http
             .request(method.clone(), url.clone())
             .headers(headers)
             .body(body);
-        if let Some(value) = inner.auth.cached_header(scopes) {
+        if own_origin && let Some(value) = inner.auth.cached_header(scopes) {
             builder = builder.header(AUTHORIZATION, value);
         }
         let response = builder.send().await.map_err(|source| Error::Transport {
@@ -327,7 +343,7 @@ impl RegistryClient {
             source,
         })?;
         tracing::debug!(method = %method, url = %crate::error::url_for_message(&url), status = response.status().as_u16(), "registry streaming request");
-        if response.status() == StatusCode::UNAUTHORIZED {
+        if response.status() == StatusCode::UNAUTHORIZED && own_origin {
             inner.auth.invalidate(scopes);
             let challenge = response
                 .headers()

@@ -8,8 +8,9 @@ use crate::Error;
 ///
 /// A relative `Location` (with or without the `/v2/` prefix) is resolved against `base`, and its
 /// query, such as distribution's `_state`, is kept. An absolute `Location` is used as sent, even
-/// on another host. An absolute `http://` URL while `base` is `https://` is rejected, because
-/// following it would send the blob unencrypted.
+/// on another host, which then gets the requests without the registry's credentials. An
+/// absolute `http://` URL while `base` is `https://` is rejected, because following it would
+/// send the blob unencrypted.
 ///
 /// # Errors
 ///

@@ -258,3 +258,129 @@ async fn tags_follow_link_header() {
             .unwrap();
     assert_eq!(tags, ["a", "b", "c"]);
 }
+
+/// Mounts a registry on `server` that accepts Basic credentials only and opens upload
+/// sessions at `location`.
+async fn registry_with_upload_at(server: &MockServer, location: &str) {
+    Mock::given(method("POST"))
+        .and(path("/v2/r/blobs/uploads/"))
+        .and(header("authorization", "Basic dXNlcjpzM2NyM3Q="))
+        .respond_with(ResponseTemplate::new(202).insert_header("Location", location))
+        .with_priority(1)
+        .mount(server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v2/r/blobs/uploads/"))
+        .respond_with(
+            ResponseTemplate::new(401).insert_header("WWW-Authenticate", r#"Basic realm="r""#),
+        )
+        .with_priority(2)
+        .mount(server)
+        .await;
+}
+
+fn client_with_login(server: &MockServer, upload: UploadMode) -> RegistryClient {
+    RegistryClient::builder(server.uri())
+        .credentials(oci_transfer::BasicCredentials::new(
+            "user",
+            secrecy::SecretString::from("s3cr3t"),
+        ))
+        .upload_mode(upload)
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn upload_on_other_host_gets_no_credentials() {
+    for upload in [
+        UploadMode::Monolithic,
+        UploadMode::Chunked { max_chunk: 1024 },
+    ] {
+        let registry = MockServer::start().await;
+        let storage = MockServer::start().await;
+        registry_with_upload_at(&registry, &format!("{}/upload/u1", storage.uri())).await;
+        Mock::given(method("PATCH"))
+            .and(path("/upload/u1"))
+            .respond_with(
+                ResponseTemplate::new(202)
+                    .insert_header("Location", format!("{}/upload/u1", storage.uri()))
+                    .insert_header("Range", "0-3"),
+            )
+            .mount(&storage)
+            .await;
+        Mock::given(method("PUT"))
+            .and(path("/upload/u1"))
+            .respond_with(ResponseTemplate::new(201))
+            .mount(&storage)
+            .await;
+        let client = client_with_login(&registry, upload);
+        let digest = sha256_digest(b"blob");
+
+        let session = client.start_upload(&repository("r")).await.unwrap();
+        let stream = futures_util::stream::iter([Ok(Bytes::from_static(b"blob"))]);
+        client
+            .upload_blob(
+                &repository("r"),
+                session,
+                &digest,
+                4,
+                stream,
+                Box::new(|_| {}),
+            )
+            .await
+            .unwrap();
+
+        let received = storage.received_requests().await.unwrap();
+        assert!(
+            !received.is_empty(),
+            "{upload:?}: the upload reached the other host"
+        );
+        for request in &received {
+            assert!(
+                !request.headers.contains_key("authorization"),
+                "{upload:?}: {} {} carried credentials",
+                request.method,
+                request.url
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn other_host_challenge_is_not_answered() {
+    let registry = MockServer::start().await;
+    let storage = MockServer::start().await;
+    registry_with_upload_at(&registry, &format!("{}/upload/u1", storage.uri())).await;
+    Mock::given(method("PUT"))
+        .and(path("/upload/u1"))
+        .respond_with(
+            ResponseTemplate::new(401).insert_header("WWW-Authenticate", r#"Basic realm="other""#),
+        )
+        .mount(&storage)
+        .await;
+    let client = client_with_login(&registry, UploadMode::Monolithic);
+    let digest = sha256_digest(b"blob");
+
+    let session = client.start_upload(&repository("r")).await.unwrap();
+    let stream = futures_util::stream::iter([Ok(Bytes::from_static(b"blob"))]);
+    let error = client
+        .upload_blob(
+            &repository("r"),
+            session,
+            &digest,
+            4,
+            stream,
+            Box::new(|_| {}),
+        )
+        .await
+        .unwrap_err();
+
+    assert_eq!(error.status(), Some(401), "{error}");
+    let received = storage.received_requests().await.unwrap();
+    assert_eq!(
+        received.len(),
+        1,
+        "the 401 was not answered with a second request"
+    );
+    assert!(!received[0].headers.contains_key("authorization"));
+}
