@@ -1,10 +1,15 @@
-//! A CI step for GitOps: find the newest artifact of a Harbor repository and pin its digest in a
-//! Kubernetes manifest or a Helm values file of a checkout, for Argo CD or Flux to roll out.
+//! A CI step for GitOps: read the digest of an image's tag in Harbor and pin it in a Kubernetes
+//! manifest or a Helm values file of a checkout, for Argo CD or Flux to roll out.
+//!
+//! By default the tag is the one the file already uses (`IMAGE:1.4.2` becomes
+//! `IMAGE:1.4.2@sha256:…`), so a pinned file never moves to another version. `--tag` pins
+//! another tag, `--newest` the most recently pushed artifact, and `--digest` a digest from an
+//! earlier step without any request.
 //!
 //! ```sh
 //! cargo run --example gitops-pin-digest -- --dry-run --file deploy/api.yaml
 //! HARBOR_PASSWORD=... cargo run --example gitops-pin-digest -- --url https://harbor.example.com \
-//!     --project library --repository app/api --file deploy/api.yaml
+//!     --project library --repository app/api --file deploy/api.yaml --tag 1.5.0
 //! cargo run --example gitops-pin-digest -- --format helm-values --file values.yaml \
 //!     --digest sha256:0123...  # a digest from an earlier step; sends no request
 //! ```
@@ -26,20 +31,17 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, ValueEnum};
-use harbor_client::generated::operations::artifact::ListArtifacts;
+use harbor_client::generated::operations::artifact::{GetArtifact, ListArtifacts};
 
 use dry_run::{error_chain, print_request};
 use harbor_args::HarborArgs;
-use pin::{Change, check_digest, has_repository_line, pin_helm_values, pin_manifest};
-
-/// Digest shown in a dry run, where no request reads the real one.
-const PLACEHOLDER_DIGEST: &str =
-    "sha256:0000000000000000000000000000000000000000000000000000000000000000";
+use pin::{
+    Change, check_digest, has_repository_line, helm_tags, manifest_tags, pin_helm_values,
+    pin_manifest,
+};
 
 #[derive(Debug, Parser)]
-#[command(
-    about = "Pin the newest digest of a Harbor repository in a GitOps manifest or values file"
-)]
+#[command(about = "Pin the digest of an image tag in Harbor in a GitOps manifest or values file")]
 struct Cli {
     #[command(flatten)]
     harbor: HarborArgs,
@@ -58,7 +60,14 @@ struct Cli {
     /// Layout of the file.
     #[arg(long, value_enum, default_value_t = Format::Manifest)]
     format: Format,
-    /// Digest to pin, instead of looking up the newest artifact.
+    /// Tag whose digest is pinned. Default: the tag the file uses for the image.
+    #[arg(long, conflicts_with_all = ["digest", "newest"])]
+    tag: Option<String>,
+    /// Pin the most recently pushed artifact instead of a tag. The file's tags are dropped,
+    /// because the newest artifact may have another version.
+    #[arg(long, conflicts_with = "digest")]
+    newest: bool,
+    /// Digest to pin, instead of looking one up. The file's tags are dropped.
     #[arg(long)]
     digest: Option<String>,
     /// Print the lookup request and the changed lines without writing the file. Needs no
@@ -100,7 +109,55 @@ fn image(cli: &Cli) -> String {
     format!("{host}/{}/{}", cli.project, cli.repository)
 }
 
-fn lookup(cli: &Cli) -> ListArtifacts<()> {
+/// Source of the pinned digest: a digest given on the command line, the digest of a tag, or the
+/// newest artifact's digest.
+#[derive(Debug)]
+enum Target {
+    Digest(String),
+    Tag(String),
+    Newest,
+}
+
+/// Picks the target from the options, or from the one tag the file uses for `image`.
+fn target(cli: &Cli, text: &str, image: &str) -> Result<Target, Box<dyn Error>> {
+    if let Some(digest) = &cli.digest {
+        return Ok(Target::Digest(digest.clone()));
+    }
+    if cli.newest {
+        return Ok(Target::Newest);
+    }
+    if let Some(tag) = &cli.tag {
+        return Ok(Target::Tag(tag.clone()));
+    }
+    let tags = match cli.format {
+        Format::Manifest => manifest_tags(text, image),
+        Format::HelmValues => helm_tags(text, image),
+    };
+    let mut tags = tags.into_iter();
+    match (tags.next(), tags.next()) {
+        (Some(tag), None) => Ok(Target::Tag(tag)),
+        (None, _) => Err(format!(
+            "{} has no tag for image {image} to pin; pass --tag, --newest or --digest",
+            cli.file.display()
+        )
+        .into()),
+        (Some(first), Some(second)) => {
+            let all: Vec<String> = [first, second].into_iter().chain(tags).collect();
+            Err(format!(
+                "{} uses several tags for image {image} ({}); pass --tag to pin one of them",
+                cli.file.display(),
+                all.join(", ")
+            )
+            .into())
+        }
+    }
+}
+
+fn tag_lookup(cli: &Cli, tag: &str) -> GetArtifact<()> {
+    GetArtifact::new(&cli.project, &cli.repository, tag)
+}
+
+fn newest_lookup(cli: &Cli) -> ListArtifacts<()> {
     ListArtifacts::new(&cli.project, &cli.repository)
         .sort("-push_time")
         .page(1)
@@ -110,24 +167,48 @@ fn lookup(cli: &Cli) -> ListArtifacts<()> {
 fn run(cli: &Cli) -> Result<(), Box<dyn Error>> {
     let text = std::fs::read_to_string(&cli.file)
         .map_err(|error| format!("failed to read {}: {error}", cli.file.display()))?;
-    let digest = match (&cli.digest, cli.dry_run) {
-        (Some(digest), _) => digest.clone(),
-        (None, true) => {
+    let image = image(cli);
+    let target = target(cli, &text, &image)?;
+    let digest = match (&target, cli.dry_run) {
+        (Target::Digest(digest), _) => {
+            check_digest(digest)?;
+            digest.clone()
+        }
+        (Target::Tag(tag), true) => {
+            println!(
+                "# Dry run: digest of {}/{}:{tag}",
+                cli.project, cli.repository
+            );
+            print_request(&cli.harbor.url, &tag_lookup(cli, tag).build()?);
+            format!("<digest of {image}:{tag}>")
+        }
+        (Target::Newest, true) => {
             println!(
                 "# Dry run: newest artifact of {}/{}",
                 cli.project, cli.repository
             );
-            print_request(&cli.harbor.url, &lookup(cli).build()?);
-            PLACEHOLDER_DIGEST.to_owned()
+            print_request(&cli.harbor.url, &newest_lookup(cli).build()?);
+            format!("<digest of the newest {image}>")
         }
-        (None, false) => newest_digest(cli)?,
+        (Target::Tag(tag), false) => {
+            let digest = tag_digest(cli, tag)?;
+            check_digest(&digest)?;
+            digest
+        }
+        (Target::Newest, false) => {
+            let digest = newest_digest(cli)?;
+            check_digest(&digest)?;
+            digest
+        }
     };
-    check_digest(&digest)?;
 
-    let image = image(cli);
+    let tag = match &target {
+        Target::Tag(tag) => Some(tag.as_str()),
+        Target::Digest(_) | Target::Newest => None,
+    };
     let (new_text, changes) = match cli.format {
-        Format::Manifest => pin_manifest(&text, &image, &digest),
-        Format::HelmValues => pin_helm_values(&text, &image, &digest),
+        Format::Manifest => pin_manifest(&text, &image, &digest, tag.is_some()),
+        Format::HelmValues => pin_helm_values(&text, &image, &digest, tag),
     };
     if changes.is_empty() && new_text == text {
         if !text.contains(&image) {
@@ -139,7 +220,7 @@ fn run(cli: &Cli) -> Result<(), Box<dyn Error>> {
         }
         // The file names the image, but in a form the chosen format does not rewrite.
         let pinned = match cli.format {
-            Format::Manifest => text.contains(&format!("{image}@{digest}")),
+            Format::Manifest => text.contains(&format!("@{digest}")),
             Format::HelmValues => has_repository_line(&text, &image),
         };
         if !pinned {
@@ -184,6 +265,29 @@ fn print_changes(cli: &Cli, changes: &[Change]) {
         }
         println!("+{}", change.new);
     }
+}
+
+/// Reads the digest of the artifact that `tag` points to.
+fn tag_digest(cli: &Cli, tag: &str) -> Result<String, Box<dyn Error>> {
+    let client = cli.harbor.client()?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let artifact = client
+            .get_artifact(&cli.project, &cli.repository, tag)
+            .send()
+            .await
+            .map_err(|error| {
+                format!(
+                    "failed to read tag {tag} of {}/{}: {error}",
+                    cli.project, cli.repository
+                )
+            })?;
+        let digest = artifact
+            .digest
+            .ok_or("Harbor returned an artifact without a digest")?;
+        println!("{}/{}:{tag} is {digest}", cli.project, cli.repository);
+        Ok(digest)
+    })
 }
 
 /// Reads the digest of the most recently pushed artifact.

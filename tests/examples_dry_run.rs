@@ -780,7 +780,7 @@ fn pin_digest_dry_run_leaves_file() {
     assert!(success, "{output}");
     assert_contains(
         &output,
-        "GET https://harbor.example.test/api/v2.0/projects/library/repositories/app%252Fapi/artifacts?sort=-push_time&page=1&page_size=1\n",
+        "GET https://harbor.example.test/api/v2.0/projects/library/repositories/app%252Fapi/artifacts/1.4.2\n",
     );
     assert_contains(
         &output,
@@ -788,9 +788,100 @@ fn pin_digest_dry_run_leaves_file() {
     );
     assert_contains(
         &output,
-        "+        image: harbor.example.test/library/app/api@sha256:0000000000000000000000000000000000000000000000000000000000000000 # pinned by CI\n",
+        "+        image: harbor.example.test/library/app/api:1.4.2@<digest of harbor.example.test/library/app/api:1.4.2> # pinned by CI\n",
     );
     assert_eq!(written, MANIFEST);
+}
+
+#[test]
+fn pin_digest_newest_is_opt_in() {
+    let (success, output, written) = pin_digest(MANIFEST, &["--dry-run", "--newest"]);
+
+    assert!(success, "{output}");
+    assert_contains(
+        &output,
+        "GET https://harbor.example.test/api/v2.0/projects/library/repositories/app%252Fapi/artifacts?sort=-push_time&page=1&page_size=1\n",
+    );
+    assert_contains(
+        &output,
+        "+        image: harbor.example.test/library/app/api@<digest of the newest harbor.example.test/library/app/api> # pinned by CI\n",
+    );
+    assert_eq!(written, MANIFEST);
+}
+
+#[test]
+fn pin_digest_keeps_tag_when_repinned() {
+    let pinned = MANIFEST.replace("api:1.4.2", &format!("api:1.4.2@{DIGEST}"));
+
+    let (success, output, _) = pin_digest(&pinned, &["--dry-run"]);
+
+    assert!(success, "{output}");
+    assert_contains(&output, "/artifacts/1.4.2\n");
+    assert_contains(
+        &output,
+        "+        image: harbor.example.test/library/app/api:1.4.2@<digest of harbor.example.test/library/app/api:1.4.2> # pinned by CI\n",
+    );
+}
+
+#[test]
+fn pin_digest_needs_one_tag() {
+    let two_tags = format!(
+        "{MANIFEST}      - name: worker\n        image: harbor.example.test/library/app/api:1.5.0\n"
+    );
+    let (success, output, written) = pin_digest(&two_tags, &["--dry-run"]);
+
+    assert!(!success, "{output}");
+    assert_contains(
+        &output,
+        "several tags for image harbor.example.test/library/app/api (1.4.2, 1.5.0); pass --tag",
+    );
+    assert_eq!(written, two_tags);
+
+    let untagged = MANIFEST.replace("api:1.4.2", &format!("api@{DIGEST}"));
+    let (success, output, _) = pin_digest(&untagged, &["--dry-run"]);
+
+    assert!(!success, "{output}");
+    assert_contains(
+        &output,
+        "has no tag for image harbor.example.test/library/app/api to pin; pass --tag, --newest or --digest",
+    );
+
+    let (success, output, _) = pin_digest(&untagged, &["--dry-run", "--tag", "1.5.0"]);
+
+    assert!(success, "{output}");
+    assert_contains(&output, "/artifacts/1.5.0\n");
+}
+
+#[test]
+fn pin_digest_tag_conflicts_with_digest() {
+    let (success, output, written) = pin_digest(MANIFEST, &["--tag", "1.4.2", "--digest", DIGEST]);
+
+    assert!(!success, "{output}");
+    assert_contains(&output, "--digest");
+    assert_eq!(written, MANIFEST);
+}
+
+#[test]
+fn pin_digest_sets_helm_tag_and_digest() {
+    let (success, output, written) = pin_digest(
+        VALUES,
+        &["--format", "helm-values", "--dry-run", "--tag", "1.5.0"],
+    );
+
+    assert!(success, "{output}");
+    assert_contains(&output, "/artifacts/1.5.0\n");
+    assert_contains(&output, "-  tag: \"1.4.2\"\n+  tag: \"1.5.0\"\n");
+    assert_contains(
+        &output,
+        "+  digest: \"<digest of harbor.example.test/library/app/api:1.5.0>\"\n",
+    );
+    assert_eq!(written, VALUES);
+
+    let (success, output, _) = pin_digest(VALUES, &["--format", "helm-values", "--dry-run"]);
+
+    assert!(success, "{output}");
+    assert_contains(&output, "/artifacts/1.4.2\n");
+    assert!(!output.contains("-  tag:"), "{output}");
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! Rewriting of image references in Kubernetes manifests and Helm values files, line by line,
 //! so that comments and formatting of the GitOps checkout stay as they are.
 
+use std::collections::BTreeSet;
+
 /// One changed line: its number (from 1), the old text and the new text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Change {
@@ -25,18 +27,123 @@ pub(crate) fn check_digest(digest: &str) -> Result<(), String> {
     }
 }
 
-/// Replaces every `IMAGE:tag`, `IMAGE@digest` and `IMAGE:tag@digest` in `text` with
-/// `IMAGE@digest`, wherever it appears: in a manifest's `image:` field or in any other string value.
-pub(crate) fn pin_manifest(text: &str, image: &str, digest: &str) -> (String, Vec<Change>) {
-    rewrite_lines(text, |line| pin_line(line, image, digest))
+/// Replaces every `IMAGE:tag`, `IMAGE@digest` and `IMAGE:tag@digest` in `text`, wherever it
+/// appears: in a manifest's `image:` field or in any other string value. With `keep_tag`, a
+/// reference with a tag becomes `IMAGE:tag@digest`, so the file still shows the version; without
+/// it, every reference becomes `IMAGE@digest`.
+pub(crate) fn pin_manifest(
+    text: &str,
+    image: &str,
+    digest: &str,
+    keep_tag: bool,
+) -> (String, Vec<Change>) {
+    rewrite_lines(text, |line| pin_line(line, image, digest, keep_tag))
+}
+
+/// Returns the tags of the `IMAGE:tag` and `IMAGE:tag@digest` references in `text`.
+pub(crate) fn manifest_tags(text: &str, image: &str) -> BTreeSet<String> {
+    let mut tags = BTreeSet::new();
+    for line in text.lines() {
+        for_each_reference(line, image, |suffix| {
+            if let Some(tag) = tag_of(suffix) {
+                tags.insert(tag.to_owned());
+            }
+        });
+    }
+    tags
+}
+
+/// Returns the values of the `tag:` keys in the mappings whose `repository:` is `image`.
+pub(crate) fn helm_tags(text: &str, image: &str) -> BTreeSet<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut tags = BTreeSet::new();
+    for (index, line) in lines.iter().enumerate() {
+        let Some(indent) = repository_indent(line, image) else {
+            continue;
+        };
+        for key in mapping_keys(&lines, index + 1, indent) {
+            if let Some(value) = lines[key].trim_start().strip_prefix("tag:") {
+                tags.insert(unquote(value.trim()).to_owned());
+            }
+        }
+    }
+    tags
 }
 
 /// Sets `digest: "DIGEST"` in the YAML mapping whose `repository:` is `image`, the layout most
 /// charts use (`image.repository`, `image.tag`, `image.digest`). A missing `digest` key is added
-/// right after `repository`.
+/// right after `repository`. With `tag`, an existing `tag:` key of the mapping is set to it too,
+/// so tag and digest name the same image.
 // NOTE: the mapping is found by indentation, so flow mappings such as `{repository: x}` are not
 // recognised.
-pub(crate) fn pin_helm_values(text: &str, image: &str, digest: &str) -> (String, Vec<Change>) {
+pub(crate) fn pin_helm_values(
+    text: &str,
+    image: &str,
+    digest: &str,
+    tag: Option<&str>,
+) -> (String, Vec<Change>) {
+    let (text_with_tag, mut tag_changes) = match tag {
+        Some(tag) => set_helm_tag(text, image, tag),
+        None => (text.to_owned(), Vec::new()),
+    };
+    let (pinned, mut changes) = set_helm_digest(&text_with_tag, image, digest);
+    changes.append(&mut tag_changes);
+    changes.sort_by_key(|change| change.line);
+    (pinned, changes)
+}
+
+/// Sets each existing `tag:` key of the mappings whose `repository:` is `image` to `tag`. The
+/// line count stays the same, so line numbers of later changes still match.
+fn set_helm_tag(text: &str, image: &str, tag: &str) -> (String, Vec<Change>) {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut output: Vec<String> = lines.iter().map(|line| (*line).to_owned()).collect();
+    let mut changes = Vec::new();
+    for (index, line) in lines.iter().enumerate() {
+        let Some(indent) = repository_indent(line, image) else {
+            continue;
+        };
+        for key in mapping_keys(&lines, index + 1, indent) {
+            let Some(value) = lines[key].trim_start().strip_prefix("tag:") else {
+                continue;
+            };
+            if unquote(value.trim()) == tag {
+                continue;
+            }
+            let new = format!("{}tag: \"{tag}\"", " ".repeat(indent));
+            changes.push(Change {
+                line: key + 1,
+                old: lines[key].to_owned(),
+                new: new.clone(),
+            });
+            output[key] = new;
+        }
+    }
+    (join(&output, text), changes)
+}
+
+/// Returns the indexes of the lines at `indent` that follow `start` in the same mapping.
+fn mapping_keys(lines: &[&str], start: usize, indent: usize) -> Vec<usize> {
+    let mut keys = Vec::new();
+    for (index, line) in lines.iter().enumerate().skip(start) {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let line_indent = line.len() - line.trim_start().len();
+        if line_indent < indent {
+            break;
+        }
+        if line_indent == indent {
+            keys.push(index);
+        }
+    }
+    keys
+}
+
+fn unquote(value: &str) -> &str {
+    value.trim_matches(|c| c == '"' || c == '\'')
+}
+
+fn set_helm_digest(text: &str, image: &str, digest: &str) -> (String, Vec<Change>) {
     let lines: Vec<&str> = text.lines().collect();
     let mut output: Vec<String> = Vec::with_capacity(lines.len() + 1);
     let mut changes = Vec::new();
@@ -98,12 +205,42 @@ pub(crate) fn has_repository_line(text: &str, image: &str) -> bool {
 /// Returns the indentation of `line` when it is `repository: IMAGE`, quoted or not.
 fn repository_indent(line: &str, image: &str) -> Option<usize> {
     let trimmed = line.trim_start();
-    let value = trimmed.strip_prefix("repository:")?.trim();
-    let value = value.trim_matches(|c| c == '"' || c == '\'');
+    let value = unquote(trimmed.strip_prefix("repository:")?.trim());
     (value == image).then(|| line.len() - trimmed.len())
 }
 
-fn pin_line(line: &str, image: &str, digest: &str) -> String {
+/// Calls `visit` with the part after `image` (such as `:1.4.2` or `@sha256:…`) of each whole
+/// reference to `image` in `line`.
+fn for_each_reference(line: &str, image: &str, mut visit: impl FnMut(&str)) {
+    rewrite_references(line, image, |suffix| {
+        visit(suffix);
+        None
+    });
+}
+
+/// Returns the tag of a reference suffix such as `:1.4.2` or `:1.4.2@sha256:…`.
+fn tag_of(suffix: &str) -> Option<&str> {
+    let tag = suffix.strip_prefix(':')?;
+    let tag = tag.split('@').next().unwrap_or(tag);
+    (!tag.is_empty()).then_some(tag)
+}
+
+fn pin_line(line: &str, image: &str, digest: &str, keep_tag: bool) -> String {
+    rewrite_references(line, image, |suffix| {
+        Some(match tag_of(suffix).filter(|_| keep_tag) {
+            Some(tag) => format!(":{tag}@{digest}"),
+            None => format!("@{digest}"),
+        })
+    })
+}
+
+/// Finds each whole reference to `image` in `line` and replaces its suffix (`:tag`, `@digest`
+/// or `:tag@digest`) with what `replace` returns, or keeps it when `replace` returns `None`.
+fn rewrite_references(
+    line: &str,
+    image: &str,
+    mut replace: impl FnMut(&str) -> Option<String>,
+) -> String {
     let mut result = String::with_capacity(line.len());
     let mut rest = line;
     while let Some(start) = rest.find(image) {
@@ -120,13 +257,11 @@ fn pin_line(line: &str, image: &str, digest: &str) -> String {
         let suffix = &after[..reference_len];
         let is_reference = suffix.starts_with(':') || suffix.starts_with('@');
         result.push_str(before);
+        result.push_str(image);
         if starts_clean && is_reference && !suffix.contains('/') {
-            result.push_str(image);
-            result.push('@');
-            result.push_str(digest);
+            result.push_str(&replace(suffix).unwrap_or_else(|| suffix.to_owned()));
             rest = &after[reference_len..];
         } else {
-            result.push_str(image);
             rest = after;
         }
     }
