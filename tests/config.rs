@@ -85,6 +85,8 @@ fn defaults_fill_optional_keys() {
         tls_secret = "harbor-tls"
         admin_password = { env = "HARBOR_ADMIN_PASSWORD" }
         secret_key = { file = "/run/secrets/harbor-secret-key" }
+        core_secret = { file = "/run/secrets/harbor-core-secret" }
+        registry_password = { file = "/run/secrets/harbor-registry-password" }
     "#;
     let config = Config::from_toml(text).unwrap();
     assert_eq!(config.azure.zones, ["1", "2", "3"]);

@@ -164,13 +164,15 @@ fn harbor_on_aks_apply_reports_failed_step() {
         .env("HELM", &helm)
         .env("HARBOR_ADMIN_PASSWORD", "s3cr3t-EXAMPLE")
         .env("HARBOR_SECRET_KEY", "0123456789abcdef")
+        .env("HARBOR_CORE_SECRET", "core-secret-0123")
+        .env("HARBOR_REGISTRY_PASSWORD", "r3gistry-EXAMPLE")
         .output()
         .expect("the example runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success());
     let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(lines.len(), 7, "{stdout}");
+    assert_eq!(lines.len(), 9, "{stdout}");
     assert!(
         lines[0].starts_with("  1. apply Namespace harbor: failed: "),
         "{stdout}"
@@ -180,15 +182,17 @@ fn harbor_on_aks_apply_reports_failed_step() {
         "  2. apply Secret harbor/harbor-admin-password: not run"
     );
     assert!(
-        lines[4].starts_with("  5. helm upgrade --install harbor"),
+        lines[6].starts_with("  7. helm upgrade --install harbor"),
         "{stdout}"
     );
-    assert!(lines[4].ends_with(": not run"), "{stdout}");
-    assert_eq!(lines[5], "  6. apply Namespace hello: not run");
+    assert!(lines[6].ends_with(": not run"), "{stdout}");
+    assert_eq!(lines[7], "  8. apply Namespace hello: not run");
     assert_eq!(
         stderr.trim_end(),
         "error: apply stopped at step 1; fix it and run apply again"
     );
-    assert!(!stdout.contains("s3cr3t-EXAMPLE"));
-    assert!(!stderr.contains("s3cr3t-EXAMPLE"));
+    for secret in ["s3cr3t-EXAMPLE", "core-secret-0123", "r3gistry-EXAMPLE"] {
+        assert!(!stdout.contains(secret), "{stdout}");
+        assert!(!stderr.contains(secret), "{stderr}");
+    }
 }

@@ -145,6 +145,8 @@ fn managed_services_uses_external_database_and_redis() {
         [
             "harbor-admin-password",
             "harbor-secret-key",
+            "harbor-core-secret",
+            "harbor-registry-credentials",
             "harbor-database",
             "harbor-redis"
         ]
@@ -186,7 +188,7 @@ fn plan_without_acr_has_no_registry_steps() {
     assert!(!targets.contains(&Target::Harbor));
     let kinds: Vec<StepKind> = plan.steps().iter().map(|step| step.kind).collect();
     assert!(!kinds.contains(&StepKind::AppPullSecret));
-    assert_eq!(plan.steps().len(), 7);
+    assert_eq!(plan.steps().len(), 9);
     assert_eq!(
         plan.warnings.last().unwrap(),
         "app.image = harbor.example.test/library/hello:1.0.0 is not in the Harbor project of \
@@ -408,7 +410,7 @@ fn steps_run_in_dependency_order() {
     assert!(position(StepKind::HarborRobot) < position(StepKind::AppPullSecret));
     assert!(position(StepKind::AppPullSecret) < position(StepKind::AppDeployment));
     assert!(position(StepKind::AcrRegistry) < position(StepKind::AcrScopeMap));
-    assert_eq!(kinds.len(), 19);
+    assert_eq!(kinds.len(), 21);
 }
 
 #[test]
@@ -488,23 +490,7 @@ fn plan_files_drop_stale_manifests() {
 #[test]
 fn resolve_mode_reads_file_secrets() {
     let dir = tempfile::tempdir().unwrap();
-    let admin = dir.path().join("admin");
-    let key = dir.path().join("key");
-    std::fs::write(&admin, "s3cr3t-EXAMPLE\n").unwrap();
-    std::fs::write(&key, "0123456789abcdef").unwrap();
-    let text = std::fs::read_to_string(SAMPLE_PATH)
-        .unwrap()
-        .replace(
-            "admin_password = { env = \"HARBOR_ADMIN_PASSWORD\" }",
-            &format!(
-                "admin_password = {{ file = {:?} }}",
-                admin.display().to_string()
-            ),
-        )
-        .replace(
-            "secret_key = { env = \"HARBOR_SECRET_KEY\" }",
-            &format!("secret_key = {{ file = {:?} }}", key.display().to_string()),
-        );
+    let text = sample_with_secret_files(dir.path(), "0123456789abcdef", REGISTRY_PASSWORD);
     let config = Config::from_toml(&text).unwrap();
 
     let plan = Plan::build(
@@ -555,23 +541,7 @@ fn resolve_mode_names_missing_variable() {
 #[test]
 fn resolve_mode_rejects_short_secret_key() {
     let dir = tempfile::tempdir().unwrap();
-    let admin = dir.path().join("admin");
-    let key = dir.path().join("key");
-    std::fs::write(&admin, "s3cr3t-EXAMPLE").unwrap();
-    std::fs::write(&key, "short-key").unwrap();
-    let text = std::fs::read_to_string(SAMPLE_PATH)
-        .unwrap()
-        .replace(
-            "admin_password = { env = \"HARBOR_ADMIN_PASSWORD\" }",
-            &format!(
-                "admin_password = {{ file = {:?} }}",
-                admin.display().to_string()
-            ),
-        )
-        .replace(
-            "secret_key = { env = \"HARBOR_SECRET_KEY\" }",
-            &format!("secret_key = {{ file = {:?} }}", key.display().to_string()),
-        );
+    let text = sample_with_secret_files(dir.path(), "short-key", REGISTRY_PASSWORD);
     let config = Config::from_toml(&text).unwrap();
     let error = Plan::build(
         &config,
@@ -584,6 +554,133 @@ fn resolve_mode_rejects_short_secret_key() {
     assert!(source.contains("secret_key"), "{source}");
     assert!(source.contains("exactly 16"), "{source}");
     assert!(!source.contains("short-key"), "{source}");
+}
+
+const REGISTRY_PASSWORD: &str = "r3gistry-EXAMPLE";
+
+/// Returns the sample configuration with its four secrets read from files in `dir`: the admin
+/// password `s3cr3t-EXAMPLE`, `secret_key`, the core secret `core-secret-0123` and
+/// `registry_password`.
+fn sample_with_secret_files(
+    dir: &std::path::Path,
+    secret_key: &str,
+    registry_password: &str,
+) -> String {
+    let mut text = std::fs::read_to_string(SAMPLE_PATH).unwrap();
+    for (name, variable, value) in [
+        (
+            "admin_password",
+            "HARBOR_ADMIN_PASSWORD",
+            "s3cr3t-EXAMPLE\n",
+        ),
+        ("secret_key", "HARBOR_SECRET_KEY", secret_key),
+        ("core_secret", "HARBOR_CORE_SECRET", "core-secret-0123"),
+        (
+            "registry_password",
+            "HARBOR_REGISTRY_PASSWORD",
+            registry_password,
+        ),
+    ] {
+        let file = dir.join(name);
+        std::fs::write(&file, value).unwrap();
+        let reference = format!("{name} = {{ env = \"{variable}\" }}");
+        assert!(text.contains(&reference), "the sample has {reference}");
+        text = text.replace(
+            &reference,
+            &format!("{name} = {{ file = {:?} }}", file.display().to_string()),
+        );
+    }
+    text
+}
+
+fn secret_data<'a>(
+    plan: &'a Plan,
+    name: &str,
+) -> &'a std::collections::BTreeMap<String, k8s_openapi::ByteString> {
+    let secret = plan
+        .secrets
+        .iter()
+        .find(|secret| secret.metadata.name.as_deref() == Some(name))
+        .unwrap_or_else(|| panic!("the plan has no Secret {name}"));
+    secret.data.as_ref().unwrap()
+}
+
+#[test]
+fn resolve_mode_writes_registry_and_core_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = sample_with_secret_files(dir.path(), "0123456789abcdef", REGISTRY_PASSWORD);
+    let config = Config::from_toml(&text).unwrap();
+
+    let plan = Plan::build(
+        &config,
+        Preset::ManagedDisks,
+        &chart_keys(),
+        SecretMode::Resolve,
+    )
+    .unwrap();
+
+    assert_eq!(
+        secret_data(&plan, "harbor-core-secret")["secret"].0,
+        b"core-secret-0123"
+    );
+    let registry = secret_data(&plan, "harbor-registry-credentials");
+    assert_eq!(registry["REGISTRY_PASSWD"].0, REGISTRY_PASSWORD.as_bytes());
+    let line = String::from_utf8(registry["REGISTRY_HTPASSWD"].0.clone()).unwrap();
+    let hash = line
+        .strip_prefix("harbor_registry_user:")
+        .unwrap_or_else(|| panic!("{line}"));
+    assert!(hash.starts_with("$2y$10$"), "{hash}");
+    assert!(bcrypt::verify(REGISTRY_PASSWORD, hash).unwrap());
+    assert!(!bcrypt::verify("another-password", hash).unwrap());
+    assert!(
+        plan.values_yaml
+            .contains("existingSecret: harbor-registry-credentials"),
+        "{}",
+        plan.values_yaml
+    );
+    assert!(
+        plan.values_yaml
+            .contains("existingSecret: harbor-core-secret"),
+        "{}",
+        plan.values_yaml
+    );
+    assert!(!plan.values_yaml.contains(REGISTRY_PASSWORD));
+    assert!(!plan.render_text().contains(REGISTRY_PASSWORD));
+
+    // The same password gives the same line, so a re-run changes no Secret.
+    let again = Plan::build(
+        &config,
+        Preset::ManagedDisks,
+        &chart_keys(),
+        SecretMode::Resolve,
+    )
+    .unwrap();
+    assert_eq!(
+        secret_data(&again, "harbor-registry-credentials")["REGISTRY_HTPASSWD"].0,
+        line.as_bytes()
+    );
+}
+
+#[test]
+fn resolve_mode_rejects_long_registry_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = "p".repeat(73);
+    let text = sample_with_secret_files(dir.path(), "0123456789abcdef", &long);
+    let config = Config::from_toml(&text).unwrap();
+
+    let error = Plan::build(
+        &config,
+        Preset::ManagedDisks,
+        &chart_keys(),
+        SecretMode::Resolve,
+    )
+    .unwrap_err();
+
+    let message = error.to_string();
+    assert!(message.contains("harbor.registry_password"), "{message}");
+    assert!(message.contains("73 bytes"), "{message}");
+    assert!(message.contains("at most 72"), "{message}");
+    assert!(!message.contains(&long), "{message}");
 }
 
 #[test]

@@ -137,6 +137,24 @@ async fn across_zones_plan_renders_with_helm() {
     let ingress = &objects.ingresses[0];
     let tls = ingress.spec.as_ref().unwrap().tls.as_ref().unwrap();
     assert_eq!(tls[0].secret_name.as_deref(), Some("harbor-tls"));
+
+    // The registry and core read their credentials from the plan's Secrets, not from values.
+    for (deployment, secret) in [
+        ("harbor-registry", "harbor-registry-credentials"),
+        ("harbor-registry", "harbor-core-secret"),
+        ("harbor-core", "harbor-core-secret"),
+    ] {
+        let found = objects
+            .deployments
+            .iter()
+            .find(|candidate| candidate.metadata.name.as_deref() == Some(deployment))
+            .unwrap_or_else(|| panic!("no Deployment {deployment}"));
+        let json = serde_json::to_string(found).unwrap();
+        assert!(
+            json.contains(&format!("\"{secret}\"")),
+            "{deployment} does not use {secret}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -38,6 +38,11 @@ pub struct HarborConfig {
     pub admin_password: SecretRef,
     /// Key of 16 characters that Harbor encrypts stored credentials with.
     pub secret_key: SecretRef,
+    /// Secret of 16 characters that core, jobservice and the registry share.
+    pub core_secret: SecretRef,
+    /// Password that core and jobservice log in to the internal registry with, at most 72
+    /// bytes. Without it the chart would use its well-known default.
+    pub registry_password: SecretRef,
     /// Storage class names per kind of volume.
     #[serde(default)]
     pub storage_classes: StorageClassNames,

@@ -52,4 +52,13 @@ pub enum PlanError {
         #[source]
         source: SecretError,
     },
+
+    /// A secret was read but breaks a rule of its use.
+    #[error("invalid secret `{key}`: it {reason}")]
+    InvalidSecret {
+        /// Dotted configuration key of the secret reference.
+        key: &'static str,
+        /// The rule it breaks; never the value.
+        reason: String,
+    },
 }

@@ -1,7 +1,8 @@
 //! Harbor's secret values for the plan (placeholders) or for apply (resolved).
 
-use aks_deploy::manifests::{HarborSecrets, names};
-use secrecy::SecretString;
+use aks_deploy::manifests::{HarborSecrets, RegistryCredentialSecret, names};
+use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest, Sha256};
 
 use super::PlanError;
 use super::preset::{DATABASE_SECRET, REDIS_SECRET};
@@ -54,6 +55,24 @@ pub(crate) fn harbor_secrets(
             "harbor.secret_key",
             &harbor.secret_key,
         ),
+        source(
+            names::CORE,
+            "secret",
+            "harbor.core_secret",
+            &harbor.core_secret,
+        ),
+        source(
+            names::REGISTRY,
+            "REGISTRY_PASSWD",
+            "harbor.registry_password",
+            &harbor.registry_password,
+        ),
+        source(
+            names::REGISTRY,
+            "REGISTRY_HTPASSWD",
+            "harbor.registry_password",
+            &harbor.registry_password,
+        ),
     ];
     let mut secrets = HarborSecrets::new(value(
         &harbor.admin_password,
@@ -61,6 +80,12 @@ pub(crate) fn harbor_secrets(
         mode,
     )?);
     secrets.secret_key = Some(value(&harbor.secret_key, "harbor.secret_key", mode)?);
+    secrets.core_secret = Some(value(&harbor.core_secret, "harbor.core_secret", mode)?);
+    let registry_password = value(&harbor.registry_password, "harbor.registry_password", mode)?;
+    secrets.registry = Some(RegistryCredentialSecret {
+        htpasswd: registry_htpasswd(&registry_password)?,
+        password: registry_password,
+    });
 
     if uses_external_services {
         if let Some(postgres) = &config.postgres {
@@ -83,6 +108,44 @@ pub(crate) fn harbor_secrets(
         }
     }
     Ok((secrets, sources))
+}
+
+/// User name the chart gives core and jobservice for the internal registry
+/// (`registry.credentials.username`, left at the chart's default).
+const REGISTRY_USER: &str = "harbor_registry_user";
+
+/// bcrypt cost of the registry's htpasswd line; the chart's own `htpasswd` uses 10 too.
+const BCRYPT_COST: u32 = 10;
+
+/// Builds the registry's htpasswd line (`harbor_registry_user:$2y$10$…`) for `password`.
+///
+/// The salt comes from a SHA-256 of the password, so the same password always gives the same
+/// line. Then a re-run or a GitOps render of the plan changes nothing, where a random salt would
+/// change the Secret each time. A fixed salt costs nothing here, because the Secret that holds
+/// the line also holds the password itself.
+fn registry_htpasswd(password: &SecretString) -> Result<SecretString, PlanError> {
+    let invalid = |reason: String| PlanError::InvalidSecret {
+        key: "harbor.registry_password",
+        reason,
+    };
+    let bytes = password.expose_secret().as_bytes();
+    if bytes.len() > 72 {
+        return Err(invalid(format!(
+            "is {} bytes long, but bcrypt reads at most 72 bytes: use a shorter password",
+            bytes.len()
+        )));
+    }
+    let mut hasher = Sha256::new();
+    hasher.update(b"harbor-azure registry htpasswd salt\0");
+    hasher.update(bytes);
+    let mut salt = [0_u8; 16];
+    salt.copy_from_slice(&hasher.finalize()[..16]);
+    let hash = bcrypt::hash_with_salt(bytes, BCRYPT_COST, salt)
+        .map_err(|error| invalid(format!("could not be hashed with bcrypt: {error}")))?;
+    Ok(SecretString::from(format!(
+        "{REGISTRY_USER}:{}",
+        hash.format_for_version(bcrypt::Version::TwoY)
+    )))
 }
 
 fn source(
