@@ -6,6 +6,9 @@
 //! decoding, then splits keywords on `,` and list items on spaces with no escape mechanism. So
 //! [`QueryBuilder`] percent-encodes each value once (the transport encodes the whole `q` again) and
 //! rejects values that the split would cut.
+//!
+//! NOTE: the second decoding is read from Harbor's source, not checked against a running Harbor;
+//! a value with `+` or `%` is where a wrong reading would show.
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
