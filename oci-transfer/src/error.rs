@@ -157,9 +157,9 @@ fn format_codes(codes: &[String]) -> String {
 
 impl Error {
     /// Returns the HTTP status of a [`Error::Status`] error.
-    pub fn status(&self) -> Option<u16> {
+    pub fn status(&self) -> Option<reqwest::StatusCode> {
         match self {
-            Error::Status { status, .. } => Some(*status),
+            Error::Status { status, .. } => reqwest::StatusCode::from_u16(*status).ok(),
             _ => None,
         }
     }
@@ -174,12 +174,13 @@ impl Error {
 
     /// Whether the registry answered 404, or a layout lacks the content.
     pub fn is_not_found(&self) -> bool {
-        matches!(self, Error::NotInLayout { .. }) || self.status() == Some(404)
+        matches!(self, Error::NotInLayout { .. })
+            || self.status() == Some(reqwest::StatusCode::NOT_FOUND)
     }
 
     /// Whether the registry answered 409.
     pub fn is_conflict(&self) -> bool {
-        self.status() == Some(409)
+        self.status() == Some(reqwest::StatusCode::CONFLICT)
     }
 
     /// Whether repeating the same operation may succeed: connection errors, truncated

@@ -170,7 +170,11 @@ async fn failed_manifest_put_leaves_no_tag() {
     let copier = Copier::new(CopyOptions::default()).unwrap();
 
     let error = copier.copy(&source, &target).await.unwrap_err();
-    assert_eq!(error.status(), Some(500), "{error}");
+    assert_eq!(
+        error.status().map(|status| status.as_u16()),
+        Some(500),
+        "{error}"
+    );
     assert!(matches!(error, Error::Status { .. }));
     assert!(
         !tag_exists(&registry, &destination, "v1").await,

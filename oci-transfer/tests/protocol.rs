@@ -375,7 +375,11 @@ async fn other_host_challenge_is_not_answered() {
         .await
         .unwrap_err();
 
-    assert_eq!(error.status(), Some(401), "{error}");
+    assert_eq!(
+        error.status().map(|status| status.as_u16()),
+        Some(401),
+        "{error}"
+    );
     let received = storage.received_requests().await.unwrap();
     assert_eq!(
         received.len(),

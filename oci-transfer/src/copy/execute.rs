@@ -380,7 +380,7 @@ impl Copier {
 /// Whether restarting a blob transfer may succeed: retryable errors, and a 401 on a streaming
 /// upload (its token expired; the challenge was answered, so the restart is authorized).
 fn is_transfer_retryable(error: &Error) -> bool {
-    error.is_retryable() || error.status() == Some(401)
+    error.is_retryable() || error.status() == Some(reqwest::StatusCode::UNAUTHORIZED)
 }
 
 #[cfg(test)]
