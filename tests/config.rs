@@ -244,14 +244,12 @@ fn acr_name_rule() {
 }
 
 #[test]
-fn acr_login_server_as_name_rejected() {
-    let text = sample_with("name = \"exampleacr\"", "name = \"exampleacr.azurecr.io\"");
-    assert_single_problem(
-        &text,
-        "acr.name",
-        "exampleacr.azurecr.io",
-        "give the registry name `exampleacr` without the login server suffix",
-    );
+fn acr_login_server_as_name_accepted() {
+    let text = sample_with("name = \"exampleacr\"", "name = \"ExampleACR.azurecr.io\"");
+    let config = Config::from_toml(&text).unwrap();
+    let acr = config.acr.unwrap();
+    assert_eq!(acr.registry_name(), "exampleacr");
+    assert_eq!(acr.login_server(), "exampleacr.azurecr.io");
 }
 
 #[test]

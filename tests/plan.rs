@@ -329,6 +329,24 @@ fn acr_scope_map_and_token_planned() {
 }
 
 #[test]
+fn acr_login_server_planned_as_name() {
+    let mut config = sample();
+    config.acr.as_mut().unwrap().name = "exampleacr.azurecr.io".to_owned();
+
+    let plan = plan_for(&config, Preset::ManagedDisks);
+
+    assert_eq!(plan.acr.as_ref().unwrap().registry.as_str(), "exampleacr");
+    let endpoint = plan.harbor.acr_endpoint.as_ref().unwrap();
+    assert_eq!(endpoint.name, "exampleacr");
+    assert_eq!(endpoint.url, "https://exampleacr.azurecr.io");
+    assert!(
+        plan.warnings.contains(&"acr.name = \"exampleacr.azurecr.io\" is a login server; the plan uses the registry name exampleacr".to_owned()),
+        "{:?}",
+        plan.warnings
+    );
+}
+
+#[test]
 fn harbor_endpoint_and_replication_planned() {
     let plan = plan_for(&sample(), Preset::ManagedDisks);
     let endpoint = plan.harbor.acr_endpoint.as_ref().unwrap();

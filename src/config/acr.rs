@@ -58,9 +58,19 @@ pub struct AcrImport {
 }
 
 impl AcrConfig {
+    /// Returns the registry name, lowercase: `name`, or the name in a login server such as
+    /// `exampleacr.azurecr.io` given as `name`.
+    pub fn registry_name(&self) -> String {
+        match acr_client::RegistryName::new(&self.name) {
+            Ok(name) => name.as_str().to_ascii_lowercase(),
+            // Validation rejects such a name before a plan is built.
+            Err(_) => self.name.to_ascii_lowercase(),
+        }
+    }
+
     /// Returns the registry's login server, such as `exampleacr.azurecr.io` (lowercase).
     pub fn login_server(&self) -> String {
-        format!("{}.azurecr.io", self.name.to_ascii_lowercase())
+        format!("{}.azurecr.io", self.registry_name())
     }
 
     pub(crate) fn validate(&self, v: &mut Validator) {

@@ -61,19 +61,12 @@ pub(crate) fn zone(value: &str) -> Result<(), String> {
     }
 }
 
-/// ACR registry name, by `acr-client`'s rule (5-50 letters and digits).
-///
-/// `acr-client` accepts a login server and strips `.azurecr.io`, but in our own file the key
-/// holds the name, so a login server is rejected with the fix.
+/// ACR registry name, by `acr-client`'s rule (5-50 letters and digits). A login server such
+/// as `exampleacr.azurecr.io` is accepted too, and the plan warns that it uses the name.
 pub(crate) fn acr_registry_name(value: &str) -> Result<(), String> {
-    let name = acr_client::RegistryName::new(value).map_err(acr_rule)?;
-    if name.as_str() != value {
-        return Err(format!(
-            "give the registry name `{}` without the login server suffix",
-            name.as_str()
-        ));
-    }
-    Ok(())
+    acr_client::RegistryName::new(value)
+        .map(drop)
+        .map_err(acr_rule)
 }
 
 /// ACR scope map name, by `acr-client`'s rule.
@@ -312,11 +305,8 @@ mod tests {
         assert!(acr_registry_name("acr1").is_err());
         assert!(acr_registry_name(&"a".repeat(51)).is_err());
         assert!(acr_registry_name("exampleacr$").is_err());
-        let suffixed = acr_registry_name("exampleacr.azurecr.io").unwrap_err();
-        assert!(
-            suffixed.contains("without the login server suffix"),
-            "{suffixed}"
-        );
+        assert!(acr_registry_name("exampleacr.azurecr.io").is_ok());
+        assert!(acr_registry_name("example-acr.azurecr.io").is_err());
     }
 
     #[test]

@@ -242,7 +242,16 @@ impl Plan {
         release.timeout = HELM_TIMEOUT;
 
         let acr = match &config.acr {
-            Some(acr) => Some(registries::acr_plan(config, acr, preset)?),
+            Some(acr) => {
+                let name = acr.registry_name();
+                if !acr.name.eq_ignore_ascii_case(&name) {
+                    warnings.push(format!(
+                        "acr.name = {:?} is a login server; the plan uses the registry name {name}",
+                        acr.name
+                    ));
+                }
+                Some(registries::acr_plan(config, acr, preset)?)
+            }
             None => None,
         };
 

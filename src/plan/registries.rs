@@ -263,7 +263,7 @@ pub(crate) fn harbor_plan(config: &Config) -> Result<HarborPlan, PlanError> {
     };
 
     let endpoint = EndpointPlan {
-        name: acr.name.to_ascii_lowercase(),
+        name: acr.registry_name(),
         url: format!("https://{}", acr.login_server()),
         access_key: acr.token.clone(),
     };
