@@ -1,7 +1,7 @@
 //! Harbor's secret values for the plan (placeholders) or for apply (resolved).
 
-use aks_deploy::manifests::{HarborSecrets, names};
-use secrecy::SecretString;
+use aks_deploy::manifests::{HARBOR_KEY_LENGTH, HarborSecrets, names};
+use secrecy::{ExposeSecret, SecretString};
 
 use super::PlanError;
 use super::preset::{DATABASE_SECRET, REDIS_SECRET};
@@ -60,7 +60,9 @@ pub(crate) fn harbor_secrets(
         "harbor.admin_password",
         mode,
     )?);
-    secrets.secret_key = Some(value(&harbor.secret_key, "harbor.secret_key", mode)?);
+    let secret_key = value(&harbor.secret_key, "harbor.secret_key", mode)?;
+    check_secret_key(&secret_key, &harbor.secret_key)?;
+    secrets.secret_key = Some(secret_key);
 
     if uses_external_services {
         if let Some(postgres) = &config.postgres {
@@ -111,4 +113,34 @@ fn value(
             source,
         }),
     }
+}
+
+/// Checks that the secret key is 16 ASCII characters, as Harbor's AES encryption needs. The
+/// error names the configuration key and the reference, which `aks-deploy`'s check cannot.
+fn check_secret_key(key: &SecretString, reference: &SecretRef) -> Result<(), PlanError> {
+    let key = key.expose_secret();
+    if key.is_ascii() && key.len() == HARBOR_KEY_LENGTH {
+        return Ok(());
+    }
+    let rule = format!(
+        "the value has {} characters ({} bytes), but Harbor requires exactly \
+         {HARBOR_KEY_LENGTH} ASCII characters: {}",
+        key.chars().count(),
+        key.len(),
+        match reference {
+            SecretRef::Env(name) =>
+                format!("set {name} to a key of {HARBOR_KEY_LENGTH} ASCII characters"),
+            SecretRef::File(path) => {
+                format!(
+                    "write a key of {HARBOR_KEY_LENGTH} ASCII characters to {}",
+                    path.display()
+                )
+            }
+        }
+    );
+    Err(PlanError::InvalidSecret {
+        key: "harbor.secret_key",
+        reference: reference.clone(),
+        rule,
+    })
 }
