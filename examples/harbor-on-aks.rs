@@ -6,9 +6,12 @@
 //! cargo run --example harbor-on-aks -- apply --config my-harbor.toml --preset across-zones -v
 //! ```
 //!
-//! `plan` needs no cloud account and reads no secret. `apply` reads the secrets the configuration
-//! references, then uses the current kubeconfig context, helm (from `HELM` or `PATH`), the Azure
-//! CLI login and Harbor's admin account.
+//! `plan` needs no cloud account and reads no secret. It checks the Helm values against the
+//! values.yaml of Harbor chart 1.19.2, from `--chart-values` or the specs folder
+//! (`HARBOR_AZURE_SPECS`, by default `../shared/specs` next to the repository).
+//!
+//! `apply` reads the secrets the configuration references, then uses the current kubeconfig
+//! context, helm (from `HELM` or `PATH`), the Azure CLI login and Harbor's admin account.
 
 #[path = "harbor-on-aks/apply.rs"]
 mod apply;
@@ -19,11 +22,15 @@ use std::error::Error;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use aks_deploy::chart_keys::CHART_VERSION;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use harbor_azure::config::Config;
-use harbor_azure::plan::{Plan, Preset, SecretMode, load_chart_keys};
+use harbor_azure::plan::{
+    Plan, PlanError, Preset, SecretMode, WrittenFiles, load_chart_keys, load_chart_keys_from,
+};
 
-const DEFAULT_CONFIG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/harbor.toml");
+/// The sample configuration, used when `--config` is not given.
+const SAMPLE_CONFIG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/harbor.toml");
 
 #[derive(Debug, Parser)]
 #[command(about = "Plan or apply a Harbor deployment on AKS with ACR")]
@@ -42,9 +49,17 @@ enum Command {
     Plan {
         #[command(flatten)]
         common: CommonArgs,
-        /// Folder to write values.yaml, manifests/, helm-command.sh and plan.txt into.
+        /// Folder to write values.yaml, manifests/, helm-command.sh and plan.txt into. Manifests
+        /// that an earlier plan wrote there and this one does not contain are removed and
+        /// printed; other files are kept.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        /// values.yaml of Harbor chart 1.19.2, for example harbor/values.yaml after
+        /// `helm pull harbor/harbor --version 1.19.2 --untar`. Default:
+        /// harbor-helm/chart/values.yaml in HARBOR_AZURE_SPECS, or in ../shared/specs next to
+        /// the repository.
+        #[arg(long, value_name = "PATH")]
+        chart_values: Option<PathBuf>,
     },
     /// Carry the plan out against the real cluster, ACR and Harbor, reporting each step.
     Apply {
@@ -55,9 +70,9 @@ enum Command {
 
 #[derive(Debug, Args)]
 struct CommonArgs {
-    /// Deployment configuration (TOML).
-    #[arg(long, value_name = "PATH", default_value = DEFAULT_CONFIG)]
-    config: PathBuf,
+    /// Deployment configuration (TOML). Default: examples/harbor.toml of this repository.
+    #[arg(long, value_name = "PATH")]
+    config: Option<PathBuf>,
     /// Deployment layout.
     #[arg(long, value_enum, default_value_t = PresetArg::ManagedDisks)]
     preset: PresetArg,
@@ -69,8 +84,17 @@ enum PresetArg {
     ManagedDisks,
     /// Azure Database for PostgreSQL and Azure Cache for Redis.
     ManagedServices,
-    /// Zone-redundant storage, every component spread across zones.
+    /// Zone-redundant storage; core, portal, registry, jobservice and Trivy spread across
+    /// zones; internal PostgreSQL and Redis one pod each on a zone-redundant disk.
     AcrossZones,
+}
+
+impl CommonArgs {
+    fn config_path(&self) -> &Path {
+        self.config
+            .as_deref()
+            .unwrap_or_else(|| Path::new(SAMPLE_CONFIG))
+    }
 }
 
 impl From<PresetArg> for Preset {
@@ -87,8 +111,12 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.verbose);
     let result = match cli.command {
-        Command::Plan { common, out } => run_plan(&common, out.as_deref()),
-        Command::Apply { common } => apply::run(&common.config, common.preset.into()),
+        Command::Plan {
+            common,
+            out,
+            chart_values,
+        } => run_plan(&common, out.as_deref(), chart_values.as_deref()),
+        Command::Apply { common } => apply::run(common.config_path(), common.preset.into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -99,9 +127,17 @@ fn main() -> ExitCode {
     }
 }
 
-fn run_plan(common: &CommonArgs, out: Option<&Path>) -> Result<(), Box<dyn Error>> {
-    let config = Config::load(&common.config)?;
-    let chart_keys = load_chart_keys(workspace_root())?;
+fn run_plan(
+    common: &CommonArgs,
+    out: Option<&Path>,
+    chart_values: Option<&Path>,
+) -> Result<(), Box<dyn Error>> {
+    let config = Config::load(common.config_path())?;
+    let chart_keys = match chart_values {
+        Some(path) => load_chart_keys_from(path),
+        None => load_chart_keys(workspace_root()),
+    }
+    .map_err(chart_values_hint)?;
     let plan = Plan::build(
         &config,
         common.preset.into(),
@@ -110,15 +146,47 @@ fn run_plan(common: &CommonArgs, out: Option<&Path>) -> Result<(), Box<dyn Error
     )?;
     print!("{}", plan.render_text());
     if let Some(dir) = out {
-        let written = plan
+        let files = plan
             .write_files(dir)
             .map_err(|error| format!("failed to write the plan to {}: {error}", dir.display()))?;
-        println!("\nWrote {} files to {}:", written.len(), dir.display());
-        for path in written {
+        print_written(&files, dir);
+    }
+    Ok(())
+}
+
+fn print_written(files: &WrittenFiles, dir: &Path) {
+    println!(
+        "\nWrote {} files to {}:",
+        files.written.len(),
+        dir.display()
+    );
+    for path in &files.written {
+        println!("  {}", path.display());
+    }
+    if !files.removed.is_empty() {
+        println!(
+            "Removed {} manifests that an earlier plan wrote and this one does not contain:",
+            files.removed.len()
+        );
+        for path in &files.removed {
             println!("  {}", path.display());
         }
     }
-    Ok(())
+}
+
+/// Adds `--chart-values` to the fixes of a missing chart values file.
+fn chart_values_hint(error: PlanError) -> Box<dyn Error> {
+    match error {
+        PlanError::ChartValuesNotFound { path } => format!(
+            "Harbor chart {CHART_VERSION} values file not found at {}: pass --chart-values PATH \
+             with the chart's values.yaml (`helm pull harbor/harbor --version {CHART_VERSION} \
+             --untar` unpacks it to harbor/values.yaml), or set HARBOR_AZURE_SPECS to a folder \
+             that contains harbor-helm/chart/values.yaml",
+            path.display()
+        )
+        .into(),
+        other => other.into(),
+    }
 }
 
 /// Returns the workspace root, beside which the specs folder with the Harbor chart lies.

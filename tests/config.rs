@@ -43,11 +43,25 @@ fn problems_of(text: &str) -> Vec<String> {
 }
 
 fn assert_single_problem(text: &str, key: &str, value: &str, rule_part: &str) {
+    assert_single_literal_problem(text, key, &format!("{value:?}"), rule_part);
+}
+
+/// As `assert_single_problem` for a value shown as TOML writes it: `0`, `[]`, `"text"`.
+fn assert_single_literal_problem(text: &str, key: &str, literal: &str, rule_part: &str) {
     let problems = problems_of(text);
     assert_eq!(problems.len(), 1, "{problems:#?}");
-    let expected_start = format!("{key} = {value:?}: ");
+    let expected_start = format!("{key} = {literal}: ");
     assert!(problems[0].starts_with(&expected_start), "{problems:#?}");
     assert!(problems[0].contains(rule_part), "{problems:#?}");
+}
+
+/// Parses `text`, expects a parse error and returns its key and message.
+fn parse_error_of(text: &str) -> (String, String) {
+    match Config::from_toml(text) {
+        Err(ConfigError::Parse { key, message, .. }) => (key, message),
+        Err(other) => panic!("expected a parse error, got: {other}"),
+        Ok(_) => panic!("expected a parse error, the configuration was accepted"),
+    }
 }
 
 #[test]
@@ -311,6 +325,8 @@ fn hostname_rule() {
         problems[0].starts_with("harbor.hostname = \"https://harbor.example.test\": a hostname"),
         "{problems:#?}"
     );
+    // The DNS zone check would only repeat the problem.
+    assert_eq!(problems.len(), 1, "{problems:#?}");
 }
 
 #[test]
@@ -333,7 +349,40 @@ fn storage_size_rule() {
 #[test]
 fn replicas_at_least_one() {
     let text = sample_with("jobservice = 3", "jobservice = 0");
-    assert_single_problem(&text, "harbor.replicas.jobservice", "0", "at least 1");
+    assert_single_literal_problem(&text, "harbor.replicas.jobservice", "0", "at least 1");
+}
+
+#[test]
+fn negative_replicas_name_key_and_rule() {
+    let text = sample_with("core = 3", "core = -1");
+    let (key, message) = parse_error_of(&text);
+    assert_eq!(key, "harbor.replicas.core");
+    assert_eq!(message, "invalid value -1: replicas are at least 1");
+}
+
+#[test]
+fn port_above_range_names_key_and_maximum() {
+    let text = sample_with("port = 8080", "port = 70000");
+    let (key, message) = parse_error_of(&text);
+    assert_eq!(key, "app.port");
+    assert_eq!(message, "invalid value 70000: the maximum is 65535");
+}
+
+#[test]
+fn quoted_replicas_ask_for_number() {
+    let text = sample_with("core = 3", "core = \"3\"");
+    let (key, message) = parse_error_of(&text);
+    assert_eq!(key, "harbor.replicas.core");
+    assert!(
+        message.contains("a whole number without quotes (replicas are at least 1)"),
+        "{message}"
+    );
+}
+
+#[test]
+fn empty_zone_list_shown_unquoted() {
+    let text = sample_with("zones", "zones = []");
+    assert_single_literal_problem(&text, "azure.zones", "[]", "at least one availability zone");
 }
 
 #[test]
@@ -393,7 +442,7 @@ fn postgres_sslmode_rule() {
 #[test]
 fn redis_plain_port_rejected() {
     let text = sample_with("port = 6380", "port = 6379");
-    assert_single_problem(&text, "redis.port", "6379", "TLS port");
+    assert_single_literal_problem(&text, "redis.port", "6379", "TLS port");
 }
 
 #[test]
@@ -490,4 +539,12 @@ fn ingress_exposure_rejects_unknown_topology() {
     let message = error.to_string();
     assert!(message.contains("private_link"), "{message}");
     assert!(message.contains("`private-link`"), "{message}");
+}
+
+#[test]
+fn origin_names_the_file() {
+    let config = Config::load(SAMPLE_PATH).unwrap();
+    assert_eq!(config.origin(), SAMPLE_PATH);
+    let config = Config::from_toml(&sample_text()).unwrap();
+    assert_eq!(config.origin(), "<input>");
 }

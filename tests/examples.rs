@@ -65,7 +65,7 @@ fn harbor_on_aks_plan_writes_files() {
         ),
         "{stdout}"
     );
-    assert!(stdout.contains("Wrote 9 files to"), "{stdout}");
+    assert!(stdout.contains("Wrote 10 files to"), "{stdout}");
 
     let plan_txt = std::fs::read_to_string(out.path().join("plan.txt")).unwrap();
     assert!(stdout.starts_with(&plan_txt), "stdout begins with plan.txt");
@@ -195,4 +195,120 @@ fn harbor_on_aks_apply_reports_failed_step() {
         assert!(!stdout.contains(secret), "{stdout}");
         assert!(!stderr.contains(secret), "{stderr}");
     }
+}
+
+#[test]
+fn harbor_on_aks_plan_prints_removed_manifests() {
+    let out = tempfile::tempdir().unwrap();
+    let plan = |preset: &str| {
+        let output = example()
+            .args(["plan", "--preset", preset, "--out"])
+            .arg(out.path())
+            .output()
+            .expect("the example runs");
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    plan("across-zones");
+    let manifests = out.path().join("manifests");
+    let mine = manifests.join("mine.yaml");
+    std::fs::write(&mine, "kind: ConfigMap\n").unwrap();
+
+    let stdout = plan("managed-disks");
+
+    let removed = stdout
+        .split_once(
+            "Removed 2 manifests that an earlier plan wrote and this one does not contain:\n",
+        )
+        .map(|(_, rest)| rest)
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert_eq!(
+        removed,
+        format!(
+            "  {}\n  {}\n",
+            manifests
+                .join("storageclass-harbor-disk-zrs.yaml")
+                .display(),
+            manifests
+                .join("storageclass-harbor-file-zrs.yaml")
+                .display()
+        )
+    );
+    assert!(mine.is_file(), "a file the plan did not write is kept");
+}
+
+#[test]
+fn harbor_on_aks_plan_explains_missing_chart() {
+    let output = example()
+        .args(["plan"])
+        .env("HARBOR_AZURE_SPECS", "/nonexistent")
+        .output()
+        .expect("the example runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert_eq!(
+        stderr.trim_end(),
+        "error: Harbor chart 1.19.2 values file not found at \
+         /nonexistent/harbor-helm/chart/values.yaml: pass --chart-values PATH with the chart's \
+         values.yaml (`helm pull harbor/harbor --version 1.19.2 --untar` unpacks it to \
+         harbor/values.yaml), or set HARBOR_AZURE_SPECS to a folder that contains \
+         harbor-helm/chart/values.yaml"
+    );
+}
+
+#[test]
+fn harbor_on_aks_plan_reads_chart_values_option() {
+    let values = aks_deploy::chart_keys::ChartKeys::default_chart_dir(std::path::Path::new(env!(
+        "CARGO_MANIFEST_DIR"
+    )))
+    .join("values.yaml");
+    let output = example()
+        .args(["plan", "--chart-values"])
+        .arg(&values)
+        .env("HARBOR_AZURE_SPECS", "/nonexistent")
+        .output()
+        .expect("the example runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stdout.starts_with("Plan: Harbor "), "{stdout}");
+}
+
+#[test]
+fn harbor_on_aks_help_hides_build_path() {
+    let output = example()
+        .args(["plan", "--help"])
+        .output()
+        .expect("the example runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success());
+    assert!(!stdout.contains(env!("CARGO_MANIFEST_DIR")), "{stdout}");
+    assert!(
+        stdout.contains("Default: examples/harbor.toml of this repository"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("--chart-values <PATH>"), "{stdout}");
+    assert!(
+        stdout.contains("internal PostgreSQL and Redis one pod each"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("every component spread"), "{stdout}");
+}
+
+#[test]
+fn harbor_on_aks_apply_names_secret_key_variable() {
+    let output = example()
+        .args(["apply"])
+        .env("HARBOR_ADMIN_PASSWORD", "s3cr3t-EXAMPLE")
+        .env("HARBOR_SECRET_KEY", "short")
+        .output()
+        .expect("the example runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert_eq!(
+        stderr.trim_end(),
+        "error: invalid secret `harbor.secret_key` (<from env HARBOR_SECRET_KEY>): the value has \
+         5 characters (5 bytes), but Harbor requires exactly 16 ASCII characters: set \
+         HARBOR_SECRET_KEY to a key of 16 ASCII characters"
+    );
 }

@@ -5,7 +5,10 @@ use std::path::Path;
 use acr_client::{ImportMode, SkuName, ZoneRedundancy};
 use aks_deploy::chart_keys::ChartKeys;
 use harbor_azure::config::Config;
-use harbor_azure::plan::{Plan, PlanError, Preset, SecretMode, StepKind, Target, load_chart_keys};
+use harbor_azure::plan::{
+    Plan, PlanError, Preset, SecretMode, StepKind, Target, default_chart_values_path,
+    load_chart_keys, load_chart_keys_from,
+};
 use harbor_azure::workflows::transfer_route::{Route, RouteReason, SourceExposure};
 use secrecy::SecretString;
 use serde_json::Value;
@@ -94,10 +97,30 @@ fn across_zones_creates_zrs_classes() {
     assert_eq!(
         plan.warnings,
         [
-            "harbor.sizes.job_log = 1Gi is below 100Gi, the smallest Premium Azure Files share, \
-             so the across-zones preset gets one 100Gi share for job_log"
+            "harbor.sizes.job_log = 1Gi is below 100Gi, the smallest Premium Azure Files share: \
+             the claim still requests 1Gi, but Azure provisions and bills a 100Gi share for \
+             job_log",
+            "the across-zones preset keeps the internal PostgreSQL and Redis: each runs as one \
+             pod on a zone-redundant disk, so a zone outage stops it until Kubernetes \
+             reschedules the pod into another zone, where the disk can attach",
         ]
     );
+    assert_eq!(values["database"]["type"], "internal");
+    assert_eq!(values["redis"]["type"], "internal");
+}
+
+#[test]
+fn single_pod_warning_only_for_across_zones() {
+    for preset in [Preset::ManagedDisks, Preset::ManagedServices] {
+        let plan = plan_for(&sample(), preset);
+        assert!(
+            plan.warnings
+                .iter()
+                .all(|warning| !warning.contains("internal PostgreSQL")),
+            "{preset}: {:?}",
+            plan.warnings
+        );
+    }
 }
 
 #[test]
@@ -235,8 +258,11 @@ fn across_zones_needs_replica_per_zone() {
     .unwrap_err();
     assert_eq!(
         error.to_string(),
-        "harbor.replicas.portal = 2: the across-zones preset runs at least one replica per zone: \
-         set 3 or more, or use another preset"
+        format!(
+            "{SAMPLE_PATH}: invalid configuration for the across-zones preset:\n  \
+             - harbor.replicas.portal = 2: the preset runs at least one replica per zone: \
+             set 3 or more, or use another preset"
+        )
     );
     assert!(
         Plan::build(
@@ -265,7 +291,13 @@ fn across_zones_needs_two_or_three_zones() {
 
         let message = error.to_string();
         assert!(
-            message.starts_with(&format!("azure.zones = {zones:?}: ")),
+            message.starts_with(&format!(
+                "{SAMPLE_PATH}: invalid configuration for the across-zones preset:\n"
+            )),
+            "{message}"
+        );
+        assert!(
+            message.contains(&format!("\n  - azure.zones = {zones:?}: ")),
             "{message}"
         );
         assert!(message.contains("2 or 3 availability zones"), "{message}");
@@ -435,7 +467,9 @@ fn steps_run_in_dependency_order() {
 fn plan_files_written_without_secrets() {
     let dir = tempfile::tempdir().unwrap();
     let plan = plan_for(&sample(), Preset::AcrossZones);
-    let written = plan.write_files(dir.path()).unwrap();
+    let files = plan.write_files(dir.path()).unwrap();
+    let written = files.written;
+    assert!(files.removed.is_empty(), "{:?}", files.removed);
     let relative: Vec<String> = written
         .iter()
         .map(|path| path.strip_prefix(dir.path()).unwrap().display().to_string())
@@ -452,6 +486,7 @@ fn plan_files_written_without_secrets() {
             "manifests/app-deployment.yaml",
             "helm-command.sh",
             "plan.txt",
+            "manifests/.harbor-azure-manifests",
         ]
     );
     for path in &written {
@@ -462,6 +497,19 @@ fn plan_files_written_without_secrets() {
 
     let script = std::fs::read_to_string(dir.path().join("helm-command.sh")).unwrap();
     assert!(script.starts_with("#!/bin/sh\n"), "{script}");
+    assert!(
+        script.contains("helm repo add --force-update harbor https://helm.goharbor.io\n"),
+        "{script}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("helm-command.sh"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o755, "{mode:o}");
+    }
     assert!(script.contains(
         "helm upgrade --install harbor harbor/harbor --namespace harbor --create-namespace \
          --wait --timeout 900s --values values.yaml --version 1.19.2\n"
@@ -484,10 +532,24 @@ fn plan_files_drop_stale_manifests() {
         .unwrap();
     let notes = dir.path().join("manifests/README.txt");
     std::fs::write(&notes, "kept: not a manifest").unwrap();
+    let own = dir.path().join("manifests/mine.yaml");
+    std::fs::write(&own, "kind: ConfigMap\n").unwrap();
 
-    plan_for(&sample(), Preset::ManagedDisks)
+    let files = plan_for(&sample(), Preset::ManagedDisks)
         .write_files(dir.path())
         .unwrap();
+    let removed: Vec<String> = files
+        .removed
+        .iter()
+        .map(|path| path.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        removed,
+        [
+            "storageclass-harbor-disk-zrs.yaml",
+            "storageclass-harbor-file-zrs.yaml"
+        ]
+    );
     let mut left: Vec<String> = std::fs::read_dir(dir.path().join("manifests"))
         .unwrap()
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
@@ -496,11 +558,56 @@ fn plan_files_drop_stale_manifests() {
     assert_eq!(
         left,
         [
+            ".harbor-azure-manifests",
             "README.txt",
             "app-deployment.yaml",
             "app-namespace.yaml",
             "clusterissuer-letsencrypt.yaml",
+            "mine.yaml",
             "namespace.yaml",
+        ]
+    );
+    assert_eq!(std::fs::read_to_string(&own).unwrap(), "kind: ConfigMap\n");
+}
+
+#[test]
+fn plan_files_keep_unlisted_manifests() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifests = dir.path().join("manifests");
+    std::fs::create_dir_all(&manifests).unwrap();
+    // Written before the folder had a manifest list, or by hand: not ours to remove.
+    std::fs::write(
+        manifests.join("storageclass-old.yaml"),
+        "kind: StorageClass\n",
+    )
+    .unwrap();
+    // An edited list must not reach outside the folder.
+    let outside = dir.path().join("outside.yaml");
+    std::fs::write(&outside, "kind: ConfigMap\n").unwrap();
+    std::fs::write(
+        manifests.join(".harbor-azure-manifests"),
+        "../outside.yaml\n/etc/passwd.yaml\nnot-a-manifest.txt\n",
+    )
+    .unwrap();
+    std::fs::write(manifests.join("not-a-manifest.txt"), "notes\n").unwrap();
+
+    let files = plan_for(&sample(), Preset::ManagedDisks)
+        .write_files(dir.path())
+        .unwrap();
+
+    assert!(files.removed.is_empty(), "{:?}", files.removed);
+    assert!(manifests.join("storageclass-old.yaml").is_file());
+    assert!(manifests.join("not-a-manifest.txt").is_file());
+    assert!(outside.is_file());
+    let list = std::fs::read_to_string(manifests.join(".harbor-azure-manifests")).unwrap();
+    let names: Vec<&str> = list.lines().filter(|line| !line.starts_with('#')).collect();
+    assert_eq!(
+        names,
+        [
+            "namespace.yaml",
+            "clusterissuer-letsencrypt.yaml",
+            "app-namespace.yaml",
+            "app-deployment.yaml",
         ]
     );
 }
@@ -560,6 +667,7 @@ fn resolve_mode_names_missing_variable() {
 fn resolve_mode_rejects_short_secret_key() {
     let dir = tempfile::tempdir().unwrap();
     let text = sample_with_secret_files(dir.path(), "short-key", REGISTRY_PASSWORD);
+    let key = dir.path().join("secret_key");
     let config = Config::from_toml(&text).unwrap();
     let error = Plan::build(
         &config,
@@ -568,10 +676,41 @@ fn resolve_mode_rejects_short_secret_key() {
         SecretMode::Resolve,
     )
     .unwrap_err();
-    let source = std::error::Error::source(&error).unwrap().to_string();
-    assert!(source.contains("secret_key"), "{source}");
-    assert!(source.contains("exactly 16"), "{source}");
-    assert!(!source.contains("short-key"), "{source}");
+    let message = error.to_string();
+    assert_eq!(
+        message,
+        format!(
+            "invalid secret `harbor.secret_key` (<from file {}>): the value has 9 characters \
+             (9 bytes), but Harbor requires exactly 16 ASCII characters: write a key of 16 ASCII \
+             characters to {}",
+            key.display(),
+            key.display()
+        )
+    );
+    assert!(message.contains("secret_key"), "{message}");
+    assert!(message.contains("exactly 16"), "{message}");
+    assert!(!message.contains("short-key"), "{message}");
+}
+
+#[test]
+fn resolve_mode_counts_secret_key_bytes() {
+    // 15 characters that take 16 bytes in UTF-8: Harbor's AES needs 16 ASCII bytes.
+    let dir = tempfile::tempdir().unwrap();
+    let text = sample_with_secret_files(dir.path(), "0123456789abcdé", REGISTRY_PASSWORD);
+    let config = Config::from_toml(&text).unwrap();
+    let error = Plan::build(
+        &config,
+        Preset::ManagedDisks,
+        &chart_keys(),
+        SecretMode::Resolve,
+    )
+    .unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.contains("the value has 15 characters (16 bytes)"),
+        "{message}"
+    );
+    assert!(!message.contains("0123456789"), "{message}");
 }
 
 const REGISTRY_PASSWORD: &str = "r3gistry-EXAMPLE";
@@ -696,7 +835,7 @@ fn resolve_mode_rejects_long_registry_password() {
 
     let message = error.to_string();
     assert!(message.contains("harbor.registry_password"), "{message}");
-    assert!(message.contains("73 bytes"), "{message}");
+    assert!(message.contains("has 73 bytes"), "{message}");
     assert!(message.contains("at most 72"), "{message}");
     assert!(!message.contains(&long), "{message}");
 }
@@ -772,4 +911,52 @@ fn import_route_follows_ingress_exposure() {
         .filter(|step| matches!(step.kind, StepKind::AcrImport(_)))
         .count();
     assert_eq!(import_steps, 2);
+}
+
+#[test]
+fn missing_chart_values_say_how_to_get_them() {
+    let error = load_chart_keys_from(Path::new("/nonexistent/values.yaml")).unwrap_err();
+    assert!(matches!(error, PlanError::ChartValuesNotFound { .. }));
+    assert_eq!(
+        error.to_string(),
+        "Harbor chart 1.19.2 values file not found at /nonexistent/values.yaml: set \
+         HARBOR_AZURE_SPECS to a folder that contains harbor-helm/chart/values.yaml. To make \
+         one, run `helm pull harbor/harbor --version 1.19.2 --untar --untardir \
+         specs/harbor-helm` and rename specs/harbor-helm/harbor to specs/harbor-helm/chart"
+    );
+}
+
+#[test]
+fn chart_values_of_other_version_rejected() {
+    let chart = tempfile::tempdir().unwrap();
+    let values = default_chart_values_path(Path::new(env!("CARGO_MANIFEST_DIR")));
+    let copy = chart.path().join("values.yaml");
+    std::fs::copy(&values, &copy).unwrap();
+    assert!(
+        load_chart_keys_from(&copy).is_ok(),
+        "no Chart.yaml: no check"
+    );
+
+    std::fs::write(
+        chart.path().join("Chart.yaml"),
+        "apiVersion: v2\nname: harbor\nversion: 1.18.0\n",
+    )
+    .unwrap();
+    let error = load_chart_keys_from(&copy).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "invalid Harbor chart values file {}: the Chart.yaml beside it has version 1.18.0, \
+             but the plan's values are typed for chart 1.19.2: unpack that version with \
+             `helm pull harbor/harbor --version 1.19.2 --untar`",
+            copy.display()
+        )
+    );
+
+    std::fs::write(
+        chart.path().join("Chart.yaml"),
+        "apiVersion: v2\nname: harbor\nversion: 1.19.2\n",
+    )
+    .unwrap();
+    assert!(load_chart_keys_from(&copy).is_ok());
 }

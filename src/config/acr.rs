@@ -95,7 +95,7 @@ impl AcrConfig {
             let key = format!("acr.repositories[{index}]");
             v.check(format!("{key}.name"), &repository.name, rules::repository);
             if repository.actions.is_empty() {
-                v.report(format!("{key}.actions"), "[]", "list at least one action");
+                v.report_literal(format!("{key}.actions"), "[]", "list at least one action");
             }
             for (action_index, action) in repository.actions.iter().enumerate() {
                 v.check(
@@ -133,7 +133,7 @@ impl AcrImport {
             rules::repository,
         );
         if self.images.is_empty() {
-            v.report(
+            v.report_literal(
                 "acr.import.images",
                 "[]",
                 "list at least one image or drop [acr.import]",

@@ -2,6 +2,7 @@
 
 use serde::Deserialize;
 
+use super::number;
 use super::rules;
 use super::validate::Validator;
 
@@ -18,13 +19,13 @@ pub struct AppConfig {
     #[serde(default = "default_name")]
     pub namespace: String,
     /// Container port that serves HTTP. Default: 8080.
-    #[serde(default = "default_port")]
+    #[serde(default = "default_port", deserialize_with = "number::port")]
     pub port: u16,
     /// HTTP path of the readiness and liveness probes. Default: `/`.
     #[serde(default = "default_probe_path")]
     pub probe_path: String,
     /// Replicas. Default: 3, one per zone of a three-zone region.
-    #[serde(default = "default_replicas")]
+    #[serde(default = "default_replicas", deserialize_with = "number::replicas")]
     pub replicas: u32,
 }
 
@@ -50,7 +51,7 @@ impl AppConfig {
         v.check("app.name", &self.name, rules::dns_label);
         v.check("app.namespace", &self.namespace, rules::dns_label);
         if self.port == 0 {
-            v.report("app.port", "0", "a port is 1-65535");
+            v.report_literal("app.port", 0, number::PORT_RULE);
         }
         if !self.probe_path.starts_with('/') {
             v.report(
@@ -60,7 +61,7 @@ impl AppConfig {
             );
         }
         if self.replicas == 0 {
-            v.report("app.replicas", "0", "replicas are at least 1");
+            v.report_literal("app.replicas", 0, number::REPLICAS_RULE);
         }
     }
 }

@@ -38,7 +38,7 @@ impl AzureConfig {
         );
         v.check("azure.location", &self.location, rules::location);
         if self.zones.is_empty() {
-            v.report("azure.zones", "[]", "list at least one availability zone");
+            v.report_literal("azure.zones", "[]", "list at least one availability zone");
         }
         for (index, zone) in self.zones.iter().enumerate() {
             v.check(format!("azure.zones[{index}]"), zone, rules::zone);

@@ -2,6 +2,7 @@
 
 use serde::Deserialize;
 
+use super::number;
 use super::rules;
 use super::secret::SecretRef;
 use super::validate::Validator;
@@ -160,19 +161,19 @@ impl Default for VolumeSizes {
 #[serde(deny_unknown_fields)]
 pub struct Replicas {
     /// Core (API and token service). Default: 1.
-    #[serde(default = "one")]
+    #[serde(default = "one", deserialize_with = "number::replicas")]
     pub core: u32,
     /// Portal (web UI). Default: 1.
-    #[serde(default = "one")]
+    #[serde(default = "one", deserialize_with = "number::replicas")]
     pub portal: u32,
     /// Registry. Default: 1.
-    #[serde(default = "one")]
+    #[serde(default = "one", deserialize_with = "number::replicas")]
     pub registry: u32,
     /// Jobservice. Default: 1.
-    #[serde(default = "one")]
+    #[serde(default = "one", deserialize_with = "number::replicas")]
     pub jobservice: u32,
     /// Trivy scanner. Default: 1.
-    #[serde(default = "one")]
+    #[serde(default = "one", deserialize_with = "number::replicas")]
     pub trivy: u32,
 }
 
@@ -285,10 +286,10 @@ impl HarborConfig {
         }
         for (component, replicas) in self.replicas.by_component() {
             if replicas == 0 {
-                v.report(
+                v.report_literal(
                     format!("harbor.replicas.{component}"),
-                    "0",
-                    "replicas are at least 1",
+                    0,
+                    number::REPLICAS_RULE,
                 );
             }
         }

@@ -21,6 +21,7 @@ mod azure;
 mod error;
 mod harbor;
 mod network;
+mod number;
 mod platform;
 mod rules;
 mod secret;
@@ -71,6 +72,9 @@ pub struct Config {
     pub acr: Option<AcrConfig>,
     /// The sample application.
     pub app: Option<AppConfig>,
+    /// The file path, or `<input>` for text parsed from memory, for errors found after loading.
+    #[serde(skip)]
+    origin: String,
 }
 
 const MEMORY_ORIGIN: &str = "<input>";
@@ -99,6 +103,12 @@ impl Config {
     /// As [`Config::load`], without the read error.
     pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
         parse_and_validate(text, MEMORY_ORIGIN)
+    }
+
+    /// Returns where the configuration was read from: the file path, or `<input>` for text
+    /// parsed from memory.
+    pub fn origin(&self) -> &str {
+        &self.origin
     }
 
     /// Checks every value and returns all problems found, in section order.
@@ -133,7 +143,8 @@ impl Config {
 }
 
 fn parse_and_validate(text: &str, origin: &str) -> Result<Config, ConfigError> {
-    let config = parse(text, origin)?;
+    let mut config = parse(text, origin)?;
+    config.origin = origin.to_owned();
     let problems = config.problems();
     if problems.is_empty() {
         Ok(config)

@@ -103,8 +103,10 @@ impl DnsConfig {
         if let Some(group) = &self.resource_group {
             v.check("dns.resource_group", group, rules::resource_group);
         }
+        // An invalid hostname is already reported under harbor.hostname, and the zone check
+        // would only repeat it.
         let suffix = format!(".{}", self.zone);
-        if !harbor_hostname.ends_with(&suffix) {
+        if rules::hostname(harbor_hostname).is_ok() && !harbor_hostname.ends_with(&suffix) {
             v.report(
                 "harbor.hostname",
                 harbor_hostname,

@@ -2,6 +2,7 @@
 
 use serde::Deserialize;
 
+use super::number;
 use super::rules;
 use super::secret::SecretRef;
 use super::validate::Validator;
@@ -15,7 +16,7 @@ pub struct PostgresConfig {
     /// Hostname Harbor connects to, such as `psql-harbor.postgres.database.azure.com`.
     pub host: String,
     /// Port. Default: 5432.
-    #[serde(default = "default_postgres_port")]
+    #[serde(default = "default_postgres_port", deserialize_with = "number::port")]
     pub port: u16,
     /// Database of Harbor core. Default: `registry`.
     #[serde(default = "default_database")]
@@ -46,7 +47,7 @@ impl PostgresConfig {
         v.check("postgres.server", &self.server, rules::service_name);
         v.check("postgres.host", &self.host, rules::hostname);
         if self.port == 0 {
-            v.report("postgres.port", "0", "a port is 1-65535");
+            v.report_literal("postgres.port", 0, number::PORT_RULE);
         }
         v.check("postgres.database", &self.database, postgres_identifier);
         v.check("postgres.username", &self.username, postgres_identifier);
@@ -79,7 +80,7 @@ pub struct RedisConfig {
     /// Hostname, such as `redis-harbor.redis.cache.windows.net`.
     pub host: String,
     /// Port. Default: 6380, the TLS port of Azure Cache for Redis.
-    #[serde(default = "default_redis_port")]
+    #[serde(default = "default_redis_port", deserialize_with = "number::port")]
     pub port: u16,
     /// Whether the connection uses TLS. Default: true.
     #[serde(default = "default_tls")]
@@ -101,21 +102,21 @@ impl RedisConfig {
         v.check("redis.name", &self.name, rules::service_name);
         v.check("redis.host", &self.host, rules::hostname);
         if !self.tls {
-            v.report(
+            v.report_literal(
                 "redis.tls",
-                "false",
+                false,
                 "Azure Cache for Redis disables its non-TLS port 6379 by default: set tls = true",
             );
         }
         if self.tls && self.port == 6379 {
-            v.report(
+            v.report_literal(
                 "redis.port",
-                "6379",
+                6379,
                 "the TLS port of Azure Cache for Redis is 6380",
             );
         }
         if self.port == 0 {
-            v.report("redis.port", "0", "a port is 1-65535");
+            v.report_literal("redis.port", 0, number::PORT_RULE);
         }
     }
 }

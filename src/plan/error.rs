@@ -1,7 +1,11 @@
 //! Errors of building a plan.
 
+use std::path::PathBuf;
+
+use aks_deploy::chart_keys::CHART_VERSION;
+
 use super::Preset;
-use crate::config::SecretError;
+use crate::config::{Config, Problem, SecretError, SecretRef};
 
 /// Errors of [`Plan::build`](super::Plan::build). Messages never contain a secret value.
 #[derive(Debug, thiserror::Error)]
@@ -20,15 +24,38 @@ pub enum PlanError {
         preset: Preset,
     },
 
-    /// A configuration value does not fit the chosen preset.
-    #[error("{key} = {value}: {rule}")]
+    /// A configuration value does not fit the plan, shown in the layout of
+    /// [`ConfigError::Invalid`](crate::config::ConfigError::Invalid).
+    #[error("{origin}: invalid configuration{}:\n  - {problem}", for_preset(*.preset))]
     Setting {
-        /// Dotted configuration key.
-        key: String,
-        /// The value.
-        value: String,
-        /// What the preset needs.
-        rule: String,
+        /// The configuration file path, or `<input>`.
+        origin: String,
+        /// The preset whose rule the value breaks, when the rule belongs to one preset.
+        preset: Option<Preset>,
+        /// The key, the value and the rule.
+        problem: Problem,
+    },
+
+    /// The values.yaml of the Harbor chart is not at the path the plan reads it from.
+    #[error(
+        "Harbor chart {CHART_VERSION} values file not found at {}: set HARBOR_AZURE_SPECS to a \
+         folder that contains harbor-helm/chart/values.yaml. To make one, run `helm pull \
+         harbor/harbor --version {CHART_VERSION} --untar --untardir specs/harbor-helm` and \
+         rename specs/harbor-helm/harbor to specs/harbor-helm/chart",
+        .path.display()
+    )]
+    ChartValuesNotFound {
+        /// The path that was read.
+        path: PathBuf,
+    },
+
+    /// The chart's values.yaml cannot be read or parsed, or it belongs to another chart version.
+    #[error("invalid Harbor chart values file {}: {reason}", .path.display())]
+    ChartValues {
+        /// Path of the values.yaml file.
+        path: PathBuf,
+        /// What is wrong and how to fix it.
+        reason: String,
     },
 
     /// Building, validating or rendering the chart values or manifests failed.
@@ -43,6 +70,18 @@ pub enum PlanError {
     #[error("invalid Harbor setting")]
     Harbor(#[source] harbor_client::Error),
 
+    /// A secret's value breaks a rule. The message shows the source and the length, never
+    /// the value.
+    #[error("invalid secret `{key}` ({reference}): {rule}")]
+    InvalidSecret {
+        /// Dotted configuration key of the secret reference.
+        key: &'static str,
+        /// Where the value came from.
+        reference: SecretRef,
+        /// What a valid value looks like.
+        rule: String,
+    },
+
     /// A secret could not be read.
     #[error("failed to read the secret of `{key}`")]
     Secret {
@@ -52,13 +91,31 @@ pub enum PlanError {
         #[source]
         source: SecretError,
     },
+}
 
-    /// A secret was read but breaks a rule of its use.
-    #[error("invalid secret `{key}`: it {reason}")]
-    InvalidSecret {
-        /// Dotted configuration key of the secret reference.
-        key: &'static str,
-        /// The rule it breaks; never the value.
-        reason: String,
-    },
+impl PlanError {
+    /// Builds [`PlanError::Setting`] for `key`, whose value `literal` is written as in TOML
+    /// (`2`, `["1"]`, `"text"`).
+    pub(crate) fn setting(
+        config: &Config,
+        preset: Option<Preset>,
+        key: impl Into<String>,
+        literal: impl std::fmt::Display,
+        rule: impl Into<String>,
+    ) -> Self {
+        PlanError::Setting {
+            origin: config.origin().to_owned(),
+            preset,
+            problem: Problem {
+                key: key.into(),
+                value: literal.to_string(),
+                rule: rule.into(),
+                is_string: false,
+            },
+        }
+    }
+}
+
+fn for_preset(preset: Option<Preset>) -> String {
+    preset.map_or_else(String::new, |preset| format!(" for the {preset} preset"))
 }

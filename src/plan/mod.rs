@@ -19,6 +19,7 @@
 //! ```
 
 mod app;
+mod chart;
 mod error;
 mod files;
 mod preset;
@@ -43,7 +44,9 @@ use k8s_openapi::api::storage::v1::StorageClass;
 use kube::core::DynamicObject;
 
 pub use app::{AppPlan, PULL_SECRET};
+pub use chart::{default_chart_values_path, load_chart_keys, load_chart_keys_from};
 pub use error::PlanError;
+pub use files::{MANIFEST_LIST, WrittenFiles};
 pub use preset::Preset;
 pub use registries::{
     AcrPlan, EndpointPlan, HarborPlan, PlannedImport, ReplicationPlan, RobotPlan, robot_full_name,
@@ -167,17 +170,6 @@ fn prerequisites(config: &Config) -> Vec<String> {
         ));
     }
     lines
-}
-
-/// Loads the chart's key tree for value validation: from `HARBOR_AZURE_SPECS/harbor-helm/chart`
-/// when that variable is set, else from `../shared/specs/harbor-helm/chart` next to
-/// `workspace_root`.
-///
-/// # Errors
-///
-/// [`PlanError::Values`] when the chart's values.yaml cannot be read.
-pub fn load_chart_keys(workspace_root: &Path) -> Result<ChartKeys, PlanError> {
-    ChartKeys::load(&ChartKeys::default_chart_dir(workspace_root)).map_err(PlanError::Values)
 }
 
 impl Plan {

@@ -18,7 +18,9 @@ pub enum Preset {
     ManagedDisks,
     /// Azure Database for PostgreSQL and Azure Cache for Redis in place of the internal ones.
     ManagedServices,
-    /// Zone-redundant storage and every component spread across availability zones.
+    /// Zone-redundant storage, with core, portal, registry, jobservice and Trivy spread across
+    /// availability zones. The internal PostgreSQL and Redis stay one pod each, on a
+    /// zone-redundant disk.
     AcrossZones,
 }
 
@@ -113,13 +115,14 @@ pub(crate) fn preset_values(
             // Checked here too, so the error names the configuration key and not the count
             // that the preset receives.
             if !(2..=3).contains(&config.azure.zones.len()) {
-                return Err(PlanError::Setting {
-                    key: "azure.zones".to_owned(),
-                    value: format!("{:?}", config.azure.zones),
-                    rule: "the across-zones preset spreads over 2 or 3 availability zones, and \
-                           AKS regions offer at most 3: list 2 or 3 zones, or use another preset"
-                        .to_owned(),
-                });
+                return Err(PlanError::setting(
+                    config,
+                    Some(preset),
+                    "azure.zones",
+                    format!("{:?}", config.azure.zones),
+                    "list 2 or 3 availability zones (AKS regions offer at most 3), \
+                     or use another preset",
+                ));
             }
             let zones = u8::try_from(config.azure.zones.len()).unwrap_or(u8::MAX);
             let layout = ZoneLayout {
@@ -141,6 +144,7 @@ pub(crate) fn preset_values(
     let mut warnings = apply_replicas(&mut values, config, preset)?;
     if preset == Preset::AcrossZones {
         warnings.extend(small_file_shares(config));
+        warnings.extend(single_pod_services(&values));
     }
     Ok((values, warnings))
 }
@@ -162,10 +166,32 @@ fn small_file_shares(config: &Config) -> Vec<String> {
         .map(|(volume, size)| {
             format!(
                 "harbor.sizes.{volume} = {size} is below {minimum}, the smallest Premium Azure \
-                 Files share, so the across-zones preset gets one {minimum} share for {volume}"
+                 Files share: the claim still requests {size}, but Azure provisions and bills \
+                 a {minimum} share for {volume}"
             )
         })
         .collect()
+}
+
+/// Warns that the internal database and Redis do not spread: the chart runs each as a
+/// StatefulSet of one pod, which the preset keeps on a zone-redundant disk.
+fn single_pod_services(values: &HarborValues) -> Vec<String> {
+    let mut internal = Vec::new();
+    if matches!(values.database, Database::Internal) {
+        internal.push("PostgreSQL");
+    }
+    if matches!(values.redis, Redis::Internal) {
+        internal.push("Redis");
+    }
+    if internal.is_empty() {
+        return Vec::new();
+    }
+    vec![format!(
+        "the across-zones preset keeps the internal {}: each runs as one pod on a \
+         zone-redundant disk, so a zone outage stops it until Kubernetes reschedules the pod \
+         into another zone, where the disk can attach",
+        internal.join(" and ")
+    )]
 }
 
 /// Converts a storage quantity such as `10Gi` or `500M` into bytes.
@@ -272,14 +298,16 @@ fn apply_replicas(
         let single_attach = (component == Component::Registry && registry_rwo)
             || (component == Component::Jobservice && jobservice_rwo);
         if preset == Preset::AcrossZones && (replicas as usize) < zones {
-            return Err(PlanError::Setting {
-                key: format!("harbor.replicas.{name}"),
-                value: replicas.to_string(),
-                rule: format!(
-                    "the across-zones preset runs at least one replica per zone: \
+            return Err(PlanError::setting(
+                config,
+                Some(preset),
+                format!("harbor.replicas.{name}"),
+                replicas,
+                format!(
+                    "the preset runs at least one replica per zone: \
                      set {zones} or more, or use another preset"
                 ),
-            });
+            ));
         }
         let replicas = i32::try_from(replicas).unwrap_or(i32::MAX);
         let effective = if single_attach && replicas > 1 {

@@ -321,10 +321,14 @@ pub(crate) fn planned_imports(config: &Config) -> Result<Vec<PlannedImport>, Pla
         return Ok(Vec::new());
     };
     let source_url = format!("https://{}", config.harbor.hostname);
-    let source = Url::parse(&source_url).map_err(|_| PlanError::Setting {
-        key: "harbor.hostname".to_owned(),
-        value: config.harbor.hostname.clone(),
-        rule: "the hostname forms an https URL".to_owned(),
+    let source = Url::parse(&source_url).map_err(|_| {
+        PlanError::setting(
+            config,
+            None,
+            "harbor.hostname",
+            format!("{:?}", config.harbor.hostname),
+            "the hostname forms an https URL",
+        )
     })?;
     let route = plan_route(
         &RouteInput::new(DestinationKind::Acr, &source, &PlatformSelection::All)

@@ -1,6 +1,6 @@
 //! Harbor's secret values for the plan (placeholders) or for apply (resolved).
 
-use aks_deploy::manifests::{HarborSecrets, RegistryCredentialSecret, names};
+use aks_deploy::manifests::{HARBOR_KEY_LENGTH, HarborSecrets, RegistryCredentialSecret, names};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 
@@ -79,11 +79,13 @@ pub(crate) fn harbor_secrets(
         "harbor.admin_password",
         mode,
     )?);
-    secrets.secret_key = Some(value(&harbor.secret_key, "harbor.secret_key", mode)?);
+    let secret_key = value(&harbor.secret_key, "harbor.secret_key", mode)?;
+    check_secret_key(&secret_key, &harbor.secret_key)?;
+    secrets.secret_key = Some(secret_key);
     secrets.core_secret = Some(value(&harbor.core_secret, "harbor.core_secret", mode)?);
     let registry_password = value(&harbor.registry_password, "harbor.registry_password", mode)?;
     secrets.registry = Some(RegistryCredentialSecret {
-        htpasswd: registry_htpasswd(&registry_password)?,
+        htpasswd: registry_htpasswd(&registry_password, &harbor.registry_password)?,
         password: registry_password,
     });
 
@@ -123,15 +125,19 @@ const BCRYPT_COST: u32 = 10;
 /// line. Then a re-run or a GitOps render of the plan changes nothing, where a random salt would
 /// change the Secret each time. A fixed salt costs nothing here, because the Secret that holds
 /// the line also holds the password itself.
-fn registry_htpasswd(password: &SecretString) -> Result<SecretString, PlanError> {
-    let invalid = |reason: String| PlanError::InvalidSecret {
+fn registry_htpasswd(
+    password: &SecretString,
+    reference: &SecretRef,
+) -> Result<SecretString, PlanError> {
+    let invalid = |rule: String| PlanError::InvalidSecret {
         key: "harbor.registry_password",
-        reason,
+        reference: reference.clone(),
+        rule,
     };
     let bytes = password.expose_secret().as_bytes();
     if bytes.len() > 72 {
         return Err(invalid(format!(
-            "is {} bytes long, but bcrypt reads at most 72 bytes: use a shorter password",
+            "the value has {} bytes, but bcrypt reads at most 72 bytes: use a shorter password",
             bytes.len()
         )));
     }
@@ -141,7 +147,7 @@ fn registry_htpasswd(password: &SecretString) -> Result<SecretString, PlanError>
     let mut salt = [0_u8; 16];
     salt.copy_from_slice(&hasher.finalize()[..16]);
     let hash = bcrypt::hash_with_salt(bytes, BCRYPT_COST, salt)
-        .map_err(|error| invalid(format!("could not be hashed with bcrypt: {error}")))?;
+        .map_err(|error| invalid(format!("bcrypt could not hash the value: {error}")))?;
     Ok(SecretString::from(format!(
         "{REGISTRY_USER}:{}",
         hash.format_for_version(bcrypt::Version::TwoY)
@@ -174,4 +180,34 @@ fn value(
             source,
         }),
     }
+}
+
+/// Checks that the secret key is 16 ASCII characters, as Harbor's AES encryption needs. The
+/// error names the configuration key and the reference, which `aks-deploy`'s check cannot.
+fn check_secret_key(key: &SecretString, reference: &SecretRef) -> Result<(), PlanError> {
+    let key = key.expose_secret();
+    if key.is_ascii() && key.len() == HARBOR_KEY_LENGTH {
+        return Ok(());
+    }
+    let rule = format!(
+        "the value has {} characters ({} bytes), but Harbor requires exactly \
+         {HARBOR_KEY_LENGTH} ASCII characters: {}",
+        key.chars().count(),
+        key.len(),
+        match reference {
+            SecretRef::Env(name) =>
+                format!("set {name} to a key of {HARBOR_KEY_LENGTH} ASCII characters"),
+            SecretRef::File(path) => {
+                format!(
+                    "write a key of {HARBOR_KEY_LENGTH} ASCII characters to {}",
+                    path.display()
+                )
+            }
+        }
+    );
+    Err(PlanError::InvalidSecret {
+        key: "harbor.secret_key",
+        reference: reference.clone(),
+        rule,
+    })
 }
