@@ -312,3 +312,30 @@ fn harbor_on_aks_apply_names_secret_key_variable() {
          HARBOR_SECRET_KEY to a key of 16 ASCII characters"
     );
 }
+
+#[test]
+fn harbor_on_aks_apply_names_missing_helm() {
+    let dir = tempfile::tempdir().unwrap();
+    let helm = dir.path().join("no-helm-here");
+
+    let output = example()
+        .args(["apply", "--config"])
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/harbor.toml"))
+        .env("HELM", &helm)
+        .env("HARBOR_ADMIN_PASSWORD", "s3cr3t-EXAMPLE")
+        .env("HARBOR_SECRET_KEY", "0123456789abcdef")
+        .env("HARBOR_CORE_SECRET", "core-secret-0123")
+        .env("HARBOR_REGISTRY_PASSWORD", "r3gistry-EXAMPLE")
+        .output()
+        .expect("the example runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains(&format!(
+            "helm not found at HELM={}: set the HELM environment variable",
+            helm.display()
+        )),
+        "{stderr}"
+    );
+}

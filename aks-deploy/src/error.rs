@@ -34,10 +34,10 @@ pub enum Error {
 
     /// The helm binary was not found.
     #[error(
-        "helm not found at {searched}: set the HELM environment variable to the helm binary or put helm on PATH"
+        "helm not found {searched}: set the HELM environment variable to the helm binary or put helm on PATH"
     )]
     HelmNotFound {
-        /// Places searched for helm: the `HELM` path or `PATH`.
+        /// Where helm was looked for, such as `at HELM=/usr/bin/helm` or `on PATH`.
         searched: String,
     },
 

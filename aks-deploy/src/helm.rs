@@ -75,12 +75,12 @@ impl Helm {
                 Ok(Helm::with_program(path))
             } else {
                 Err(Error::HelmNotFound {
-                    searched: format!("{HELM_ENV}={}", path.display()),
+                    searched: format!("at {HELM_ENV}={}", path.display()),
                 })
             };
         }
         let not_on_path = || Error::HelmNotFound {
-            searched: "PATH".to_string(),
+            searched: "on PATH".to_string(),
         };
         let path = std::env::var_os("PATH").ok_or_else(not_on_path)?;
         std::env::split_paths(&path)
