@@ -76,9 +76,10 @@ struct Cli {
     /// ensuring the four rules. Needs an Azure CLI login unless `--dry-run` is given.
     #[arg(long)]
     replicate_to_acr: bool,
-    /// Deployment configuration (TOML) that `--replicate-to-acr` reads.
-    #[arg(long, value_name = "PATH", default_value = DEFAULT_CONFIG)]
-    config: PathBuf,
+    /// Deployment configuration (TOML) that `--replicate-to-acr` reads. Default:
+    /// examples/harbor.toml of this repository.
+    #[arg(long, value_name = "PATH")]
+    config: Option<PathBuf>,
     /// Print the requests instead of sending them, or the workflow's plan with
     /// `--replicate-to-acr`. Needs no environment variable.
     #[arg(long)]
@@ -306,7 +307,8 @@ async fn ensure_rule(
 fn replicate_to_acr_input(
     cli: &Cli,
 ) -> Result<(ReplicateToAcrInput, harbor_azure::plan::AcrPlan), Box<dyn Error>> {
-    let config = Config::load(&cli.config)?;
+    let config_path = config_path(cli);
+    let config = Config::load(&config_path)?;
     let chart_keys = load_chart_keys(Path::new(env!("CARGO_MANIFEST_DIR")))?;
     let plan = Plan::build(
         &config,
@@ -317,7 +319,7 @@ fn replicate_to_acr_input(
     let acr = plan.acr.ok_or_else(|| {
         format!(
             "{} has no [acr] section; add one to replicate to ACR",
-            cli.config.display()
+            config_path.display()
         )
     })?;
     let input = ReplicateToAcrInput::from_plan(&acr, &plan.harbor)?.wait(
@@ -326,12 +328,20 @@ fn replicate_to_acr_input(
     Ok((input, acr))
 }
 
+/// Returns `--config`, or the sample configuration of this repository.
+fn config_path(cli: &Cli) -> PathBuf {
+    cli.config
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG))
+}
+
 /// Prints the workflow's steps without sending a request.
 fn plan_replicate_to_acr(cli: &Cli) -> Result<(), Box<dyn Error>> {
     let (input, acr) = replicate_to_acr_input(cli)?;
+    let config_path = config_path(cli);
     println!(
         "Dry run: replicate_to_acr from {} for registry {} in resource group {}, Harbor at {} as {}",
-        cli.config.display(),
+        config_path.display(),
         acr.registry,
         acr.resource_group,
         cli.harbor.url,
