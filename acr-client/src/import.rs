@@ -549,6 +549,11 @@ impl AcrManagementClient {
     }
 
     /// Data-plane client for a registry, authenticated with the ARM client's identity.
+    ///
+    /// The Azure AD token is requested for the Resource Manager audience of the ARM client,
+    /// unless the registry's `azureADAuthenticationAsArmPolicy` is disabled. Such a registry
+    /// accepts only ACR-audience tokens, so the public cloud's ACR audience
+    /// ([`ACR_AUDIENCE_SCOPE`]) is requested instead.
     pub fn data_plane_for(&self, registry: &Registry) -> Result<DataPlaneClient, Error> {
         let login_server =
             registry
@@ -559,9 +564,16 @@ impl AcrManagementClient {
                     field: "registry",
                     reason: format!("registry {} has no login server yet", registry.name),
                 })?;
+        let scope = if rejects_arm_audience(registry) {
+            // NOTE: only the public cloud's ACR audience is known here; sovereign clouds
+            // get it too, which is untested.
+            ACR_AUDIENCE_SCOPE.to_owned()
+        } else {
+            self.arm().scope().to_owned()
+        };
         let auth = DataPlaneAuth::AzureAd {
             credential: self.arm().credential().clone(),
-            scope: self.arm().scope().to_owned(),
+            scope,
             tenant: None,
         };
         let mut builder = DataPlaneClient::builder(&login_server, auth)
@@ -572,6 +584,22 @@ impl AcrManagementClient {
         }
         builder.build()
     }
+}
+
+/// Azure AD scope of ACR-audience tokens in the public cloud, for registries that reject
+/// Resource Manager audience tokens.
+pub const ACR_AUDIENCE_SCOPE: &str = "https://containerregistry.azure.net/.default";
+
+/// Reports whether `registry` has `azureADAuthenticationAsArmPolicy.status` set to `disabled`.
+fn rejects_arm_audience(registry: &Registry) -> bool {
+    registry
+        .properties
+        .policies
+        .as_ref()
+        .and_then(|policies| policies.get("azureADAuthenticationAsArmPolicy"))
+        .and_then(|policy| policy.get("status"))
+        .and_then(serde_json::Value::as_str)
+        .is_some_and(|status| status.eq_ignore_ascii_case("disabled"))
 }
 
 #[cfg(test)]

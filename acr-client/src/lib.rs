@@ -104,7 +104,8 @@ mod token;
 
 pub use error::{Ensured, Error};
 pub use import::{
-    ImageName, ImageReference, ImportImage, ImportImageBuilder, ImportMode, ImportResult,
+    ACR_AUDIENCE_SCOPE, ImageName, ImageReference, ImportImage, ImportImageBuilder, ImportMode,
+    ImportResult,
 };
 pub use management::{API_VERSION, AcrManagementClient};
 pub use names::{RegistryName, RepositoryName, ScopeMapName, TokenName};

@@ -1018,3 +1018,38 @@ async fn ensure_registry_rejects_other_location() {
     );
     assert!(error.to_string().contains("eastus"), "{error}");
 }
+
+#[tokio::test]
+async fn data_plane_audience_follows_arm_policy() {
+    let server = MockServer::start().await;
+    let (client, _clock) = acr_client(&server);
+    let example = mgmt_example("RegistryGet.json")["responses"]["200"]["body"].clone();
+    assert_eq!(
+        example["properties"]["policies"]["azureADAuthenticationAsArmPolicy"]["status"],
+        "enabled"
+    );
+
+    for (status, expected, other) in [
+        (
+            "enabled",
+            "https://management.azure.com/.default",
+            acr_client::ACR_AUDIENCE_SCOPE,
+        ),
+        (
+            "disabled",
+            acr_client::ACR_AUDIENCE_SCOPE,
+            "https://management.azure.com/.default",
+        ),
+    ] {
+        let mut body = example.clone();
+        body["properties"]["policies"]["azureADAuthenticationAsArmPolicy"]["status"] =
+            json!(status);
+        let registry: acr_client::Registry = serde_json::from_value(body).unwrap();
+
+        let data_plane = client.data_plane_for(&registry).unwrap();
+
+        let debug = format!("{data_plane:?}");
+        assert!(debug.contains(expected), "{status}: {debug}");
+        assert!(!debug.contains(other), "{status}: {debug}");
+    }
+}

@@ -489,6 +489,8 @@ fn source_acr_data_plane(
     }
     let source = &input.source_registry;
     let login_server = &source[url::Position::BeforeHost..url::Position::AfterPort];
+    // NOTE: a source registry whose azureADAuthenticationAsArmPolicy is disabled rejects this
+    // Resource Manager audience token; only the target's policy is read (`data_plane_for`).
     let auth = DataPlaneAuth::AzureAd {
         credential: acr.arm().credential().clone(),
         scope: acr.arm().scope().to_owned(),
