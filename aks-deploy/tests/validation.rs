@@ -128,6 +128,43 @@ fn job_log_keys_render_under_job_log() {
 }
 
 #[test]
+fn job_log_keys_follow_chart_version() {
+    let mut values = managed_disks(&base());
+    values.persistence.persistent_volume_claim.jobservice = Some(JobserviceClaims {
+        job_log: Some(Claim::new(
+            "azurefile-csi",
+            AccessMode::ReadWriteMany,
+            "2Gi",
+        )),
+    });
+    let claim =
+        json!({"accessMode": "ReadWriteMany", "storageClass": "azurefile-csi", "size": "2Gi"});
+
+    for (version, expected) in [
+        ("1.9.6", claim.clone()),
+        ("v1.9.0", claim.clone()),
+        ("1.10.0", json!({"jobLog": claim.clone()})),
+        ("1.14.2", json!({"jobLog": claim.clone()})),
+        ("1.19.2", json!({"jobLog": claim.clone()})),
+    ] {
+        let value = values.to_value_for_chart(version).unwrap();
+        assert_eq!(
+            value["persistence"]["persistentVolumeClaim"]["jobservice"], expected,
+            "{version}"
+        );
+    }
+
+    for version in ["1.9", "latest", "1.x.0", ""] {
+        let error = values.to_value_for_chart(version).unwrap_err();
+        assert!(
+            matches!(&error, Error::InvalidInput { value, .. } if value == version),
+            "{version}: {error}"
+        );
+        assert!(error.to_string().contains("MAJOR.MINOR.PATCH"), "{error}");
+    }
+}
+
+#[test]
 fn flat_jobservice_keys_name_job_log_key() {
     let mut values = managed_disks(&base());
     values.extra = json!({"persistence": {"persistentVolumeClaim": {"jobservice": {

@@ -147,6 +147,28 @@ impl HarborValues {
         value
     }
 
+    /// Serializes the values as [`HarborValues::to_value`] does, with the keys moved to where
+    /// chart `version` (such as `1.9.6`) reads them.
+    ///
+    /// Charts before 1.10.0 read the jobservice log claim from flat keys
+    /// (`persistence.persistentVolumeClaim.jobservice.{storageClass,accessMode,size,…}`). Later
+    /// charts read them under `jobservice.jobLog` and ignore the flat keys without a warning.
+    /// Only that move is made: other keys are those of chart 1.19.2, which
+    /// [`crate::chart_keys::CHART_VERSION`] names and validation checks.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] when `version` is not `MAJOR.MINOR.PATCH` (a leading `v` is
+    /// allowed).
+    pub fn to_value_for_chart(&self, version: &str) -> crate::error::Result<Value> {
+        let (major, minor) = parse_chart_version(version)?;
+        let mut value = self.to_value();
+        if (major, minor) < (1, 10) {
+            flatten_job_log(&mut value);
+        }
+        Ok(value)
+    }
+
     /// Serializes only the typed values, without [`HarborValues::extra`].
     pub fn typed_value(&self) -> Value {
         let repr = ValuesRepr {
@@ -233,4 +255,39 @@ struct ValuesRepr<'a> {
     redis: &'a Redis,
     #[serde(skip_serializing_if = "Option::is_none")]
     metrics: Option<&'a Metrics>,
+}
+
+/// Returns the major and minor number of a chart version such as `1.19.2` or `v1.9.6`.
+fn parse_chart_version(version: &str) -> crate::error::Result<(u64, u64)> {
+    let invalid = || crate::error::Error::InvalidInput {
+        field: "chart version",
+        value: version.to_owned(),
+        rule: "must be MAJOR.MINOR.PATCH, such as 1.19.2".to_owned(),
+    };
+    let trimmed = version.strip_prefix('v').unwrap_or(version);
+    let parts: Vec<&str> = trimmed.split('.').collect();
+    let [major, minor, patch] = parts.as_slice() else {
+        return Err(invalid());
+    };
+    let number = |part: &str| part.parse::<u64>().map_err(|_| invalid());
+    // The patch may carry a pre-release suffix such as `0-rc1`.
+    let patch_digits = patch.split('-').next().unwrap_or_default();
+    number(patch_digits)?;
+    Ok((number(major)?, number(minor)?))
+}
+
+/// Moves `persistence.persistentVolumeClaim.jobservice.jobLog.*` up one level, the layout of
+/// charts before 1.10.0.
+fn flatten_job_log(value: &mut Value) {
+    let Some(jobservice) = value
+        .pointer_mut("/persistence/persistentVolumeClaim/jobservice")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    if let Some(Value::Object(job_log)) = jobservice.remove("jobLog") {
+        for (key, field) in job_log {
+            jobservice.insert(key, field);
+        }
+    }
 }
