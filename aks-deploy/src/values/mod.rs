@@ -158,7 +158,7 @@ impl HarborValues {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`] when `version` is not `MAJOR.MINOR.PATCH` (a leading `v` is
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) when `version` is not `MAJOR.MINOR.PATCH` (a leading `v` is
     /// allowed).
     pub fn to_value_for_chart(&self, version: &str) -> crate::error::Result<Value> {
         let (major, minor) = parse_chart_version(version)?;
