@@ -158,8 +158,8 @@ impl HarborValues {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`](crate::Error::InvalidInput) when `version` is not `MAJOR.MINOR.PATCH` (a leading `v` is
-    /// allowed).
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) when `version` is not
+    /// `MAJOR.MINOR.PATCH` (a leading `v` is allowed).
     pub fn to_value_for_chart(&self, version: &str) -> crate::error::Result<Value> {
         let (major, minor) = parse_chart_version(version)?;
         let mut value = self.to_value();
