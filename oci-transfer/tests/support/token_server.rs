@@ -1,5 +1,5 @@
-//! A bearer token service for distribution's `auth.token` mode that responds to `GET /token` with
-//! tokens from a [`TokenSigner`].
+//! A bearer token service for distribution's `auth.token` mode that responds to
+//! `GET /token` with tokens from a [`TokenSigner`].
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
