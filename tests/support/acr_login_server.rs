@@ -34,8 +34,8 @@ const ACCESS_TOKEN_LIFETIME: i64 = 300;
 /// Lifetime of the refresh tokens the fake issues, in seconds.
 const REFRESH_TOKEN_LIFETIME: i64 = 3 * 3600;
 
-/// A running fake login server and the registry behind it. Both stop when it is dropped,
-/// except the listener task, which ends with the test's runtime.
+/// A running fake login server and the registry behind it. The registry process stops when
+/// this is dropped, and the fake's listener task ends with the test's runtime.
 pub struct AcrLoginServer {
     /// Base URL, such as `http://127.0.0.1:40123`.
     pub url: String,
