@@ -49,8 +49,10 @@ impl AcrManagementClient {
         self
     }
 
-    /// Sends data-plane requests (digest checks after an import) to `endpoint` instead of
-    /// `https://{login server}`, for example through a private endpoint or a proxy.
+    /// Sends data-plane requests (token exchanges and digest checks) to `endpoint` instead of
+    /// `https://{login server}`, for example through a private endpoint or a proxy. Data-plane
+    /// clients return it from [`endpoint`](crate::dataplane::DataPlaneClient::endpoint), so
+    /// registry clients built on them use it too.
     pub fn with_data_plane_endpoint(mut self, endpoint: Url) -> Self {
         self.data_plane_endpoint = Some(endpoint);
         self

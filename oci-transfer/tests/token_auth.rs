@@ -10,6 +10,7 @@ use oci_transfer::{
     BasicCredentials, Copier, CopyOptions, Endpoint, ProgressEvent, ProgressSink, RegistryClient,
 };
 use secrecy::SecretString;
+use support::registry_process::{RegistryProcess, start_registry};
 use support::token_server::{self, Lifetimes};
 use support::*;
 

@@ -371,7 +371,8 @@ pub fn plan(input: &ImportImagesInput) -> WorkflowPlan {
 /// Server-side imports go through ARM. Client-side copies pull from the source with the
 /// Harbor credentials, where a `robot$` name is sent as a Harbor robot account. They push to
 /// the ACR login server with a refresh token from the Azure AD exchange, or to the registry
-/// set by [`ImportImagesInput::with_copy_destination`].
+/// set by [`ImportImagesInput::with_copy_destination`]. The login server is reached at the
+/// data-plane endpoint of `acr` when [`AcrManagementClient::with_data_plane_endpoint`] set one.
 ///
 /// # Errors
 /// [`WorkflowError::Acr`] when the target registry cannot be read, because no image can

@@ -1,14 +1,21 @@
 //! Stateful fakes of ARM, the ACR data plane and Harbor for the workflow tests, served by
-//! wiremock on 127.0.0.1.
+//! wiremock on 127.0.0.1, and a fake ACR login server in front of a real registry.
 
 #![allow(dead_code, unreachable_pub)]
 
+pub mod acr_login_server;
 pub mod fake_acr;
 pub mod fake_harbor;
 pub mod fake_source;
 pub mod fault_proxy;
 pub mod registries;
+#[path = "../../oci-transfer/tests/support/registry_process.rs"]
+pub mod registry_process;
 pub mod tls_proxy;
+#[path = "../../oci-transfer/tests/support/token_signer.rs"]
+pub mod token_signer;
+
+pub use registries::env_or_skip;
 
 use std::sync::Arc;
 use std::time::Duration;

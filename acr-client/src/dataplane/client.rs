@@ -309,6 +309,12 @@ impl DataPlaneClient {
         &self.inner.service
     }
 
+    /// Returns the base URL of every request: `https://{login server}`, or the endpoint set
+    /// with [`DataPlaneClientBuilder::endpoint`].
+    pub fn endpoint(&self) -> &Url {
+        &self.inner.base
+    }
+
     /// Returns an access token for `scope` (such as `repository:mirror/nginx:pull,push`),
     /// from the cache while it is fresh.
     ///
@@ -580,6 +586,29 @@ mod tests {
         );
         assert!(normalize_login_server("exampleacr.azurecr.io/v2").is_err());
         assert!(normalize_login_server("").is_err());
+    }
+
+    #[test]
+    fn endpoint_defaults_to_login_server() {
+        let auth = DataPlaneAuth::Basic {
+            username: "harbor-push".into(),
+            password: SecretString::from("s3cr3t-EXAMPLE"),
+        };
+        let default = DataPlaneClient::builder("ExampleACR.azurecr.io", auth.clone())
+            .build()
+            .unwrap();
+        assert_eq!(
+            default.endpoint().as_str(),
+            "https://exampleacr.azurecr.io/"
+        );
+
+        let proxy = Url::parse("http://127.0.0.1:8443").unwrap();
+        let proxied = DataPlaneClient::builder("exampleacr.azurecr.io", auth)
+            .endpoint(proxy.clone())
+            .build()
+            .unwrap();
+        assert_eq!(proxied.endpoint(), &proxy);
+        assert_eq!(proxied.login_server(), "exampleacr.azurecr.io");
     }
 
     #[test]

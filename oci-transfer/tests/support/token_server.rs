@@ -1,18 +1,17 @@
-//! A bearer token service for distribution's `auth.token` mode: signs ES256 JWTs with a
-//! self-signed certificate that the registry trusts through `rootcertbundle`.
+//! A bearer token service for distribution's `auth.token` mode that responds to
+//! `GET /token` with tokens from a [`TokenSigner`].
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
-use rcgen::{CertificateParams, KeyPair, SigningKey};
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
+use super::token_signer::{TokenSigner, access_entries};
+
 pub const SERVICE: &str = "oci-transfer-test-registry";
-pub const ISSUER: &str = "oci-transfer-test-issuer";
 
 /// Token lifetimes the server grants.
 #[derive(Clone, Copy)]
@@ -24,8 +23,7 @@ pub struct Lifetimes {
 }
 
 struct Issuer {
-    key: KeyPair,
-    certificate_der: Vec<u8>,
+    signer: Arc<TokenSigner>,
     issued: Arc<AtomicUsize>,
     lifetimes: Lifetimes,
     user: Option<(String, String)>,
@@ -33,8 +31,8 @@ struct Issuer {
 
 pub struct TokenServer {
     pub server: MockServer,
-    pub certificate_pem: String,
     pub issued: Arc<AtomicUsize>,
+    signer: Arc<TokenSigner>,
 }
 
 impl TokenServer {
@@ -45,13 +43,7 @@ impl TokenServer {
     /// Writes the certificate into `dir` and returns the registry's `auth:` section pointing at
     /// this server.
     pub fn registry_auth_yaml(&self, dir: &std::path::Path) -> String {
-        let bundle = dir.join("token-root.pem");
-        std::fs::write(&bundle, &self.certificate_pem).unwrap();
-        format!(
-            "auth:\n  token:\n    realm: {}\n    service: {SERVICE}\n    issuer: {ISSUER}\n    rootcertbundle: {}\n",
-            self.realm(),
-            bundle.display()
-        )
+        self.signer.registry_auth_yaml(dir, &self.realm(), SERVICE)
     }
 
     /// Scopes of every token request received, one list per request.
@@ -76,15 +68,10 @@ impl TokenServer {
 
 /// Starts the token server. With `user`, requests must carry that Basic username and password.
 pub async fn start(lifetimes: Lifetimes, user: Option<(String, String)>) -> TokenServer {
-    let key = KeyPair::generate().unwrap();
-    let certificate = CertificateParams::new(vec!["token-issuer.test".to_owned()])
-        .unwrap()
-        .self_signed(&key)
-        .unwrap();
+    let signer = Arc::new(TokenSigner::new());
     let issued = Arc::new(AtomicUsize::new(0));
     let issuer = Issuer {
-        key,
-        certificate_der: certificate.der().to_vec(),
+        signer: signer.clone(),
         issued: issued.clone(),
         lifetimes,
         user,
@@ -97,38 +84,9 @@ pub async fn start(lifetimes: Lifetimes, user: Option<(String, String)>) -> Toke
         .await;
     TokenServer {
         server,
-        certificate_pem: certificate.pem(),
         issued,
+        signer,
     }
-}
-
-fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
-
-fn b64(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-}
-
-/// Converts an ASN.1 DER ECDSA signature into the fixed 64-byte `r || s` form JWS uses.
-fn der_to_fixed(der: &[u8]) -> Vec<u8> {
-    fn integer(input: &[u8]) -> (&[u8], &[u8]) {
-        assert_eq!(input[0], 0x02, "DER INTEGER");
-        let length = input[1] as usize;
-        (&input[2..2 + length], &input[2 + length..])
-    }
-    assert_eq!(der[0], 0x30, "DER SEQUENCE");
-    let (r, rest) = integer(&der[2..]);
-    let (s, _) = integer(rest);
-    let mut out = vec![0u8; 64];
-    for (value, offset) in [(r, 0), (s, 32)] {
-        let trimmed = &value[value.len().saturating_sub(32)..];
-        out[offset + 32 - trimmed.len()..offset + 32].copy_from_slice(trimmed);
-    }
-    out
 }
 
 impl Respond for Issuer {
@@ -152,36 +110,16 @@ impl Respond for Issuer {
         } else {
             300
         };
-        let access: Vec<_> = request
+        let scopes: Vec<String> = request
             .url
             .query_pairs()
             .filter(|(key, _)| key == "scope")
-            .filter_map(|(_, scope)| {
-                let (kind, rest) = scope.split_once(':')?;
-                let (name, actions) = rest.rsplit_once(':')?;
-                let actions: Vec<&str> = actions.split(',').collect();
-                Some(json!({"type": kind, "name": name, "actions": actions}))
-            })
+            .map(|(_, scope)| scope.into_owned())
             .collect();
-        let issued_at = now();
-        let header = json!({"typ": "JWT", "alg": "ES256", "x5c": [base64::engine::general_purpose::STANDARD.encode(&self.certificate_der)]});
-        let claims = json!({
-            "iss": ISSUER,
-            "sub": "oci-transfer-test",
-            "aud": SERVICE,
-            "exp": issued_at + valid_for,
-            "nbf": issued_at - 120,
-            "iat": issued_at - 120,
-            "jti": format!("token-{number}"),
-            "access": access,
-        });
-        let signing_input = format!(
-            "{}.{}",
-            b64(header.to_string().as_bytes()),
-            b64(claims.to_string().as_bytes())
-        );
-        let signature = der_to_fixed(&self.key.sign(signing_input.as_bytes()).unwrap());
-        let token = format!("{signing_input}.{}", b64(&signature));
+        let access = access_entries(scopes.iter().map(String::as_str));
+        let token = self
+            .signer
+            .sign(SERVICE, &access, valid_for, &format!("token-{number}"));
         ResponseTemplate::new(200).set_body_json(json!({
             "token": token,
             "expires_in": self.lifetimes.reported_expires_in,

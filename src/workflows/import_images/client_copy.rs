@@ -54,8 +54,6 @@ impl ClientCopy {
         let mut source =
             RegistryClient::builder(input.source_registry.as_str()).http_client(http.clone());
         if let Some(data_plane) = source_acr {
-            // NOTE: no test copies from an ACR source, because the fake source serves only
-            // manifest HEADs; the exchange itself is the one the destination uses.
             source = source.credentials(acr_refresh_token(data_plane));
         } else if let Some(credentials) = &input.credentials {
             let username = credentials.username.clone().unwrap_or_default();
@@ -173,15 +171,13 @@ fn copy_options(platforms: PlatformSelection, blob_concurrency: usize) -> CopyOp
     }
 }
 
-/// Builds a client of the ACR login server that authenticates with the refresh token of
-/// `target`'s Azure AD exchange.
-// NOTE: the workflow tests copy to a registry set with `with_copy_destination`, so this
-// client runs against a real ACR only; no test covers it.
+/// Builds a client of `target`'s endpoint (the ACR login server unless the data-plane client
+/// sets another) that authenticates with the refresh token of `target`'s Azure AD exchange.
 fn acr_destination(
     target: &DataPlaneClient,
     http: reqwest::Client,
 ) -> Result<RegistryClient, oci_transfer::Error> {
-    RegistryClient::builder(format!("https://{}", target.login_server()))
+    RegistryClient::builder(target.endpoint().as_str())
         .http_client(http)
         .credentials(acr_refresh_token(target))
         .build()
