@@ -14,6 +14,7 @@ use aks_deploy::helm::Helm;
 use aks_deploy::kube_apply::Applier;
 use aks_deploy::manifests::{RegistryCredentials, cluster_issuer_resource, pull_secret};
 use aks_deploy::rollout::{WaitPolicy, wait_for_deployment, wait_for_release};
+use aks_deploy::spread::{ZonePreflight, preflight_zone_labels};
 use harbor_azure::config::Config;
 use harbor_azure::plan::{
     PULL_SECRET, Plan, PlannedImport, Preset, SecretMode, StepKind, load_chart_keys,
@@ -24,9 +25,9 @@ use harbor_client::tasks::{
     ensure_registry, ensure_replication_policy, ensure_robot, refresh_robot_secret,
 };
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::{Namespace, Secret};
+use k8s_openapi::api::core::v1::{Namespace, Node, Secret};
 use k8s_openapi::api::storage::v1::StorageClass;
-use kube::api::{Api, DynamicObject};
+use kube::api::{Api, DynamicObject, ListParams};
 use kube::{Resource, ResourceExt};
 use secrecy::SecretString;
 use serde::Serialize;
@@ -153,6 +154,10 @@ async fn connect(
         format!("no Kubernetes cluster: {error}; run `az aks get-credentials` or set KUBECONFIG")
     })?;
 
+    if plan.preset == Preset::AcrossZones {
+        check_zones(&kube, plan, config.azure.zones.len()).await?;
+    }
+
     let acr = match &plan.acr {
         Some(acr_plan) => {
             let credential = azure_identity::AzureCliCredential::new(None)?;
@@ -188,6 +193,23 @@ async fn connect(
         acr,
         harbor,
     })
+}
+
+/// Checks, before any change, that the nodes carry zone labels of the zonal form and span at
+/// least `zones` zones, so the zone spread of the across-zones preset can be met.
+async fn check_zones(kube: &kube::Client, plan: &Plan, zones: usize) -> Result<(), BoxError> {
+    let nodes: Api<Node> = Api::all(kube.clone());
+    let nodes = nodes.list(&ListParams::default()).await.map_err(|error| {
+        format!("failed to list the cluster's nodes for the zone check: {error}")
+    })?;
+    // The Fail policy never changes the values, so a copy serves the check.
+    let mut values = plan.values.clone();
+    preflight_zone_labels(&nodes.items, &mut values, ZonePreflight::Fail, zones).map_err(
+        |error| {
+            format!("the cluster cannot spread Harbor across {zones} zones (azure.zones): {error}")
+        },
+    )?;
+    Ok(())
 }
 
 async fn run_step(
@@ -244,7 +266,7 @@ async fn run_step(
         StepKind::AcrScopeMap => {
             let (acr, acr_plan) = acr(plan, connections)?;
             let ensured = acr
-                .ensure_scope_map(
+                .sync_scope_map(
                     &acr_plan.registry,
                     &acr_plan.scope_map,
                     Some("Harbor push replication"),

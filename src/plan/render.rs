@@ -48,7 +48,7 @@ pub enum StepKind {
     HelmRelease,
     /// Create the registry or update its SKU and admin user.
     AcrRegistry,
-    /// Create the scope map or update its actions.
+    /// Create the scope map or make its actions exactly the planned list.
     AcrScopeMap,
     /// Create the token bound to the scope map.
     AcrToken,
@@ -176,7 +176,7 @@ impl Plan {
                 Target::Acr,
                 StepKind::AcrScopeMap,
                 format!(
-                    "ensure scope map {} on registry {registry} with actions:",
+                    "ensure scope map {} on registry {registry} with exactly these actions, removing any others:",
                     acr.scope_map.as_str()
                 ),
                 actions,
