@@ -50,6 +50,10 @@ enum Command {
     Apply {
         #[command(flatten)]
         common: CommonArgs,
+        /// Replace the ACR token password and the import robot's secret even when the kept ones
+        /// still work. Anything else that uses them must then be given the new values.
+        #[arg(long)]
+        rotate_credentials: bool,
     },
 }
 
@@ -88,7 +92,10 @@ fn main() -> ExitCode {
     init_tracing(cli.verbose);
     let result = match cli.command {
         Command::Plan { common, out } => run_plan(&common, out.as_deref()),
-        Command::Apply { common } => apply::run(&common.config, common.preset.into()),
+        Command::Apply {
+            common,
+            rotate_credentials,
+        } => apply::run(&common.config, common.preset.into(), rotate_credentials),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

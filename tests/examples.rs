@@ -60,6 +60,23 @@ fn harbor_on_aks_plan_writes_files() {
         "ensure scope map harbor-push-scope-map on registry exampleacr with exactly these actions, removing any others:"
     ));
     assert!(stdout.contains("ensure replication rule library-to-exampleacr"));
+    assert!(
+        stdout.contains(
+            "reuse password1 of token harbor-push kept in Secret harbor/harbor-azure-acr-token, \
+             or generate a new one (no expiry) when none is kept, ARM lists none or one \
+             generated since, it expires within 7 days, or apply runs with \
+             --rotate-credentials; never printed"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "reuse its secret kept in Secret harbor/harbor-azure-import-robot, or refresh it \
+             when none is kept, Harbor rejects the kept one, or apply runs with \
+             --rotate-credentials"
+        ),
+        "{stdout}"
+    );
     assert!(stdout.contains("import harbor.example.test/library/nginx:1.25.3 to exampleacr.azurecr.io/mirror/nginx:1.25.3"));
     assert!(
         stdout.contains(
@@ -337,4 +354,19 @@ async fn across_zones_apply_runs_steps_after_zone_check() {
     );
     let requests = server.received_requests().await.unwrap();
     assert_eq!(requests[0].url.path(), "/api/v1/nodes");
+}
+
+#[test]
+fn apply_help_offers_credential_rotation() {
+    let output = example()
+        .args(["apply", "--help"])
+        .output()
+        .expect("the example runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success());
+    assert!(stdout.contains("--rotate-credentials"), "{stdout}");
+    assert!(
+        stdout.contains("Replace the ACR token password and the import robot's secret"),
+        "{stdout}"
+    );
 }

@@ -20,10 +20,9 @@ use harbor_azure::plan::{
     PULL_SECRET, Plan, PlannedImport, Preset, SecretMode, StepKind, load_chart_keys,
 };
 use harbor_azure::workflows::import_images::{self, ImageMapping, ImageStatus, ImportImagesInput};
+use harbor_azure::workflows::stored_credentials::{CredentialChange, CredentialStore, Replacement};
 use harbor_azure::workflows::transfer_route::{Reachability, Route};
-use harbor_client::tasks::{
-    ensure_registry, ensure_replication_policy, ensure_robot, refresh_robot_secret,
-};
+use harbor_client::tasks::{ensure_registry, ensure_replication_policy, ensure_robot};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Namespace, Node, Secret};
 use k8s_openapi::api::storage::v1::StorageClass;
@@ -42,15 +41,18 @@ enum Outcome {
     Created,
     Updated,
     Unchanged,
+    /// A kept credential was replaced, for this reason.
+    Replaced(Replacement),
 }
 
 impl fmt::Display for Outcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Outcome::Created => "created",
-            Outcome::Updated => "updated",
-            Outcome::Unchanged => "unchanged",
-        })
+        match self {
+            Outcome::Created => f.write_str("created"),
+            Outcome::Updated => f.write_str("updated"),
+            Outcome::Unchanged => f.write_str("unchanged"),
+            Outcome::Replaced(reason) => write!(f, "new credential, because {reason}"),
+        }
     }
 }
 
@@ -60,6 +62,16 @@ impl Outcome {
             harbor_client::tasks::Outcome::Created(_) => Outcome::Created,
             harbor_client::tasks::Outcome::Updated(_) => Outcome::Updated,
             harbor_client::tasks::Outcome::Unchanged(_) => Outcome::Unchanged,
+        }
+    }
+}
+
+impl From<CredentialChange> for Outcome {
+    fn from(change: CredentialChange) -> Self {
+        match change {
+            CredentialChange::Kept => Outcome::Unchanged,
+            CredentialChange::Created => Outcome::Created,
+            CredentialChange::Replaced(reason) => Outcome::Replaced(reason),
         }
     }
 }
@@ -80,6 +92,10 @@ struct Connections {
     helm: Helm,
     acr: Option<AcrManagementClient>,
     harbor: harbor_client::Client,
+    /// Secrets in Harbor's namespace that keep the generated credentials between runs.
+    credentials: CredentialStore,
+    /// Replace the kept credentials even when they still work.
+    rotate_credentials: bool,
 }
 
 /// Values produced by one step and used by a later one. They are never printed.
@@ -92,7 +108,11 @@ struct Carried {
     endpoint_id: Option<i64>,
 }
 
-pub(crate) fn run(config_path: &Path, preset: Preset) -> Result<(), Box<dyn Error>> {
+pub(crate) fn run(
+    config_path: &Path,
+    preset: Preset,
+    rotate_credentials: bool,
+) -> Result<(), Box<dyn Error>> {
     let config = Config::load(config_path)?;
     let chart_keys = load_chart_keys(Path::new(env!("CARGO_MANIFEST_DIR")))?;
     let plan = Plan::build(&config, preset, &chart_keys, SecretMode::Resolve)?;
@@ -105,7 +125,7 @@ pub(crate) fn run(config_path: &Path, preset: Preset) -> Result<(), Box<dyn Erro
 
     let runtime = tokio::runtime::Runtime::new()?;
     runtime
-        .block_on(execute(&config, &plan, admin_password))
+        .block_on(execute(&config, &plan, admin_password, rotate_credentials))
         .map_err(|error| error as Box<dyn Error>)
 }
 
@@ -113,8 +133,10 @@ async fn execute(
     config: &Config,
     plan: &Plan,
     admin_password: SecretString,
+    rotate_credentials: bool,
 ) -> Result<(), BoxError> {
-    let connections = connect(config, plan, admin_password).await?;
+    let mut connections = connect(config, plan, admin_password).await?;
+    connections.rotate_credentials = rotate_credentials;
     let mut carried = Carried::default();
     let steps = plan.steps();
     let mut failed_at = None;
@@ -187,11 +209,14 @@ async fn connect(
             admin_password,
         ))
         .build()?;
+    let credentials = CredentialStore::new(kube.clone(), &plan.release.namespace);
     Ok(Connections {
         kube,
         helm,
         acr,
         harbor,
+        credentials,
+        rotate_credentials: false,
     })
 }
 
@@ -284,19 +309,18 @@ async fn run_step(
         }
         StepKind::AcrTokenPassword => {
             let (acr, acr_plan) = acr(plan, connections)?;
-            let credentials = acr
-                .generate_token_password(
+            let kept = connections
+                .credentials
+                .keep_acr_password(
+                    acr,
                     &acr_plan.registry,
                     &acr_plan.token,
-                    Some(PasswordName::Password1),
-                    None,
+                    PasswordName::Password1,
+                    connections.rotate_credentials,
                 )
                 .await?;
-            let password = credentials
-                .password(PasswordName::Password1)
-                .ok_or("ACR returned no password1")?;
-            carried.acr_password = Some(password.clone());
-            Ok(Outcome::Updated)
+            carried.acr_password = Some(kept.secret);
+            Ok(kept.change.into())
         }
         StepKind::HarborRobot => harbor_robot(plan, connections, carried).await,
         StepKind::HarborEndpoint => harbor_endpoint(plan, connections, carried).await,
@@ -472,8 +496,9 @@ async fn helm_release(plan: &Plan, connections: &Connections) -> Result<Outcome,
     })
 }
 
-/// Ensures the import robot. Harbor returns a robot's secret only when it is created or
-/// refreshed, so an existing robot gets a new secret for the imports.
+/// Ensures the import robot and its secret. Harbor returns a robot's secret only when it is
+/// created or refreshed, so the secret is kept in a Secret and reused while Harbor accepts it.
+/// The step reports the robot's outcome unless its secret was created or replaced.
 async fn harbor_robot(
     plan: &Plan,
     connections: &Connections,
@@ -487,19 +512,23 @@ async fn harbor_robot(
     let outcome = ensure_robot(&connections.harbor, &robot.spec()?).await?;
     let verb = Outcome::from_harbor(&outcome);
     let ensured = outcome.into_resource();
-    let secret = match ensured.secret {
-        Some(secret) => secret,
-        None => {
-            let id = ensured
-                .robot
-                .id
-                .ok_or("Harbor returned the robot without an id")?;
-            refresh_robot_secret(&connections.harbor, id, None).await?
-        }
-    };
-    carried.robot_name = Some(robot.login_name(&ensured.robot));
-    carried.robot_secret = Some(secret.secret().clone());
-    Ok(verb)
+    let login_name = robot.login_name(&ensured.robot);
+    let kept = connections
+        .credentials
+        .keep_robot_secret(
+            &connections.harbor,
+            plan.harbor.url.as_str(),
+            &ensured,
+            &login_name,
+            connections.rotate_credentials,
+        )
+        .await?;
+    carried.robot_name = Some(login_name);
+    carried.robot_secret = Some(kept.secret);
+    Ok(match kept.change {
+        CredentialChange::Replaced(reason) => Outcome::Replaced(reason),
+        CredentialChange::Kept | CredentialChange::Created => verb,
+    })
 }
 
 async fn harbor_endpoint(
