@@ -151,8 +151,11 @@ async fn execute(
         match result {
             Ok(outcome) => println!("{:>3}. {}: {outcome}", index + 1, step.summary),
             Err(error) => {
-                tracing::error!(step = %step.summary, error = %error, "step failed");
-                println!("{:>3}. {}: failed: {error}", index + 1, step.summary);
+                // The whole chain, because wrapping errors such as "ACR request failed" name
+                // the cause only in their sources.
+                let message = crate::error_chain(error.as_ref());
+                tracing::error!(step = %step.summary, error = %message, "step failed");
+                println!("{:>3}. {}: failed: {message}", index + 1, step.summary);
                 // Later steps depend on earlier ones, so none of them runs after a failure.
                 failed_at = Some(index + 1);
             }
@@ -498,7 +501,7 @@ async fn helm_release(plan: &Plan, connections: &Connections) -> Result<Outcome,
 
 /// Ensures the import robot and its secret. Harbor returns a robot's secret only when it is
 /// created or refreshed, so the secret is kept in a Secret and reused while Harbor accepts it.
-/// The step reports the robot's outcome unless its secret was created or replaced.
+/// The step reports the robot's outcome unless its secret was replaced.
 async fn harbor_robot(
     plan: &Plan,
     connections: &Connections,
