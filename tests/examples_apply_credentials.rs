@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use acr_client::{PasswordName, RegistryName, TokenName};
 use harbor_azure::workflows::stored_credentials::{
     ACR_PASSWORD_SECRET, CredentialChange, CredentialStore, KeptCredential, ROBOT_SECRET_SECRET,
-    Replacement,
+    Replacement, endpoint_credential_works,
 };
 use harbor_client::tasks::{RobotLevel, RobotPermissionSpec, RobotSpec, ensure_robot};
 use secrecy::{ExposeSecret, SecretString};
@@ -469,4 +469,84 @@ fn base64_helpers_round_trip() {
     assert_eq!(encode_base64(b"ab"), "YWI=");
     assert_eq!(decode_base64("YWI="), b"ab");
     assert_eq!(decode_base64(&encode_base64(b"robot$x:y")), b"robot$x:y");
+}
+
+/// Starts a Harbor stand-in with endpoint `exampleacr` (id 3) whose ping returns `ping_status`.
+async fn harbor_with_endpoint(ping_status: u16) -> MockServer {
+    use wiremock::matchers::{method, path};
+
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2.0/registries"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("X-Total-Count", "1")
+                .set_body_json(json!([{
+                    "id": 3, "name": "exampleacr", "type": "azure-acr",
+                    "url": "https://exampleacr.azurecr.io",
+                    "credential": {"type": "basic", "access_key": "harbor-push", "access_secret": "*****"}
+                }])),
+        )
+        .mount(&server)
+        .await;
+    let ping = if ping_status == 200 {
+        ResponseTemplate::new(200)
+    } else {
+        ResponseTemplate::new(ping_status).set_body_json(json!({"errors": [{
+            "code": "BAD_REQUEST", "message": "failed to ping registry"
+        }]}))
+    };
+    Mock::given(method("POST"))
+        .and(path("/api/v2.0/registries/ping"))
+        .and(wiremock::matchers::body_json(json!({"id": 3})))
+        .respond_with(ping)
+        .expect(1)
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test]
+async fn endpoint_credential_checked_by_ping() {
+    let working = harbor_with_endpoint(200).await;
+    let failing = harbor_with_endpoint(400).await;
+
+    let works = endpoint_credential_works(&harbor_admin(&working), "exampleacr")
+        .await
+        .unwrap();
+    let fails = endpoint_credential_works(&harbor_admin(&failing), "exampleacr")
+        .await
+        .unwrap();
+
+    assert!(works, "a passing ping keeps the stored password");
+    assert!(!fails, "a failing ping asks for the kept password");
+}
+
+#[tokio::test]
+async fn missing_endpoint_needs_no_ping() {
+    use wiremock::matchers::{method, path};
+
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2.0/registries"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("X-Total-Count", "0")
+                .set_body_json(json!([])),
+        )
+        .mount(&server)
+        .await;
+
+    let works = endpoint_credential_works(&harbor_admin(&server), "exampleacr")
+        .await
+        .unwrap();
+
+    assert!(works);
+    let requests = server.received_requests().await.unwrap();
+    assert!(
+        requests
+            .iter()
+            .all(|request| request.method.as_str() == "GET"),
+        "no ping without an endpoint"
+    );
 }

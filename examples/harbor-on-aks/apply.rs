@@ -20,7 +20,9 @@ use harbor_azure::plan::{
     PULL_SECRET, Plan, PlannedImport, Preset, SecretMode, StepKind, load_chart_keys,
 };
 use harbor_azure::workflows::import_images::{self, ImageMapping, ImageStatus, ImportImagesInput};
-use harbor_azure::workflows::stored_credentials::{CredentialChange, CredentialStore, Replacement};
+use harbor_azure::workflows::stored_credentials::{
+    CredentialChange, CredentialStore, Replacement, endpoint_credential_works,
+};
 use harbor_azure::workflows::transfer_route::{Reachability, Route};
 use harbor_client::tasks::{ensure_registry, ensure_replication_policy, ensure_robot};
 use k8s_openapi::api::apps::v1::Deployment;
@@ -102,6 +104,8 @@ struct Connections {
 #[derive(Default)]
 struct Carried {
     acr_password: Option<SecretString>,
+    /// Whether the ACR password step generated a new password, which the endpoint must get.
+    acr_password_changed: bool,
     /// The robot's name as Harbor returned it, with the server's robot name prefix.
     robot_name: Option<String>,
     robot_secret: Option<SecretString>,
@@ -323,6 +327,7 @@ async fn run_step(
                 )
                 .await?;
             carried.acr_password = Some(kept.secret);
+            carried.acr_password_changed = kept.change != CredentialChange::Kept;
             Ok(kept.change.into())
         }
         StepKind::HarborRobot => harbor_robot(plan, connections, carried).await,
@@ -548,7 +553,12 @@ async fn harbor_endpoint(
         .acr_password
         .clone()
         .ok_or("the ACR password step left no password")?;
-    let outcome = ensure_registry(&connections.harbor, &endpoint.spec(password)?).await?;
+    // A kept password is written only when Harbor's stored one fails the ping, for example
+    // after a run that stopped between the password step and this one.
+    let send_password = carried.acr_password_changed
+        || !endpoint_credential_works(&connections.harbor, &endpoint.name).await?;
+    let spec = endpoint.spec(password)?.rotate_secret(send_password);
+    let outcome = ensure_registry(&connections.harbor, &spec).await?;
     let verb = Outcome::from_harbor(&outcome);
     let id = outcome
         .resource()

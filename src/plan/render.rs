@@ -222,7 +222,7 @@ impl Plan {
                 Target::Harbor,
                 StepKind::HarborEndpoint,
                 format!(
-                    "ensure registry endpoint {} (azure-acr, {}) with user {} and that token's password1",
+                    "ensure registry endpoint {} (azure-acr, {}) with user {} and that token's password1, sent when it is new or the stored one fails Harbor's ping",
                     endpoint.name, endpoint.url, endpoint.access_key
                 ),
                 Vec::new(),

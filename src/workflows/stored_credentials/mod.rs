@@ -13,7 +13,8 @@ use std::fmt;
 
 use acr_client::{AcrManagementClient, PasswordName, RegistryName, TokenName};
 use aks_deploy::kube_apply::Applier;
-use harbor_client::tasks::{EnsuredRobot, refresh_robot_secret};
+use harbor_client::generated::models::RegistryPing;
+use harbor_client::tasks::{EnsuredRobot, find_registry, refresh_robot_secret};
 use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::Secret;
 use kube::api::{Api, ObjectMeta};
@@ -394,6 +395,42 @@ impl CredentialStore {
             secret: credential.secret,
             change: CredentialChange::Replaced(replacement.unwrap_or(Replacement::NotStored)),
         })
+    }
+}
+
+/// Returns whether Harbor's registry endpoint `name` passes Harbor's ping with the credential
+/// Harbor stores for it, or `true` when there is no such endpoint.
+///
+/// A caller that kept the token password writes it to the endpoint only when this returns
+/// `false`, for example after a run that stopped between generating the password and
+/// updating the endpoint.
+///
+/// # Errors
+/// [`StoredCredentialError::Harbor`] when listing the endpoints fails, when the endpoint has
+/// no id, or when the ping fails without an HTTP status.
+pub async fn endpoint_credential_works(
+    harbor: &harbor_client::Client,
+    name: &str,
+) -> Result<bool, StoredCredentialError> {
+    let Some(existing) = find_registry(harbor, name).await? else {
+        return Ok(true);
+    };
+    let id = existing.id.ok_or_else(|| harbor_client::Error::NotFound {
+        kind: "id of registry endpoint",
+        name: name.to_owned(),
+    })?;
+    // With only the id, Harbor pings with the stored URL and credential.
+    let ping = RegistryPing {
+        id: Some(id),
+        ..RegistryPing::default()
+    };
+    match harbor.ping_registry(ping).send().await {
+        Ok(()) => Ok(true),
+        Err(error) if error.status().is_some() => {
+            tracing::info!(endpoint = %name, error = %error, "the stored endpoint credential failed the ping");
+            Ok(false)
+        }
+        Err(error) => Err(error.into()),
     }
 }
 
