@@ -65,6 +65,10 @@ enum Command {
     Apply {
         #[command(flatten)]
         common: CommonArgs,
+        /// Replace the ACR token password and the import robot's secret even when the kept ones
+        /// still work. Anything else that uses them must then be given the new values.
+        #[arg(long)]
+        rotate_credentials: bool,
     },
 }
 
@@ -116,7 +120,14 @@ fn main() -> ExitCode {
             out,
             chart_values,
         } => run_plan(&common, out.as_deref(), chart_values.as_deref()),
-        Command::Apply { common } => apply::run(common.config_path(), common.preset.into()),
+        Command::Apply {
+            common,
+            rotate_credentials,
+        } => apply::run(
+            common.config_path(),
+            common.preset.into(),
+            rotate_credentials,
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -27,7 +27,9 @@ fn example() -> Command {
     let mut command = Command::new(binary);
     command
         .env_remove("HARBOR_ADMIN_PASSWORD")
-        .env_remove("HARBOR_SECRET_KEY");
+        .env_remove("HARBOR_SECRET_KEY")
+        .env_remove("HARBOR_CORE_SECRET")
+        .env_remove("HARBOR_REGISTRY_PASSWORD");
     command
 }
 
@@ -56,8 +58,27 @@ fn harbor_on_aks_plan_writes_files() {
         )
     );
     assert!(stdout.contains("HARBOR_ADMIN_PASSWORD = <from env HARBOR_ADMIN_PASSWORD>"));
-    assert!(stdout.contains("ensure scope map harbor-push-scope-map on registry exampleacr"));
+    assert!(stdout.contains(
+        "ensure scope map harbor-push-scope-map on registry exampleacr with exactly these actions, removing any others:"
+    ));
     assert!(stdout.contains("ensure replication rule library-to-exampleacr"));
+    assert!(
+        stdout.contains(
+            "reuse password1 of token harbor-push kept in Secret harbor/harbor-azure-acr-token, \
+             or generate a new one (no expiry) when none is kept, ARM lists none or one \
+             generated since, it expires within 7 days, or apply runs with \
+             --rotate-credentials; never printed"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "reuse its secret kept in Secret harbor/harbor-azure-import-robot, or refresh it \
+             when none is kept, Harbor rejects the kept one, or apply runs with \
+             --rotate-credentials"
+        ),
+        "{stdout}"
+    );
     assert!(stdout.contains("import harbor.example.test/library/nginx:1.25.3 to exampleacr.azurecr.io/mirror/nginx:1.25.3"));
     assert!(
         stdout.contains(
@@ -337,5 +358,166 @@ fn harbor_on_aks_apply_names_missing_helm() {
             helm.display()
         )),
         "{stderr}"
+    );
+}
+
+/// Writes a kubeconfig for `server`, a helm stand-in and the sample configuration without its
+/// `[acr]` section (so apply needs no Azure login) into `dir`, and returns an apply command.
+fn apply_without_acr(dir: &std::path::Path, server: &str) -> Command {
+    let kubeconfig = dir.join("kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: local\n  cluster:\n    server: {server}\n\
+             contexts:\n- name: local\n  context:\n    cluster: local\n    user: local\n\
+             current-context: local\nusers:\n- name: local\n  user:\n    token: test-token\n"
+        ),
+    )
+    .unwrap();
+    let helm = dir.join("helm");
+    std::fs::write(&helm, "#!/bin/sh\nexit 1\n").unwrap();
+    let sample =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/harbor.toml"))
+            .unwrap();
+    let without_acr = format!(
+        "{}{}",
+        &sample[..sample.find("[acr]").unwrap()],
+        &sample[sample.find("[app]").unwrap()..]
+    );
+    let config = dir.join("harbor.toml");
+    std::fs::write(&config, without_acr).unwrap();
+
+    let mut command = example();
+    command
+        .args(["apply", "--preset", "across-zones", "--config"])
+        .arg(&config)
+        .env("KUBECONFIG", &kubeconfig)
+        .env("HELM", &helm)
+        .env("HARBOR_ADMIN_PASSWORD", "s3cr3t-EXAMPLE")
+        .env("HARBOR_SECRET_KEY", "0123456789abcdef")
+        .env("HARBOR_CORE_SECRET", "core-secret-0123")
+        .env("HARBOR_REGISTRY_PASSWORD", "r3gistry-EXAMPLE");
+    command
+}
+
+/// Starts a Kubernetes API server stand-in that lists nodes with these zone labels.
+async fn api_server_with_nodes(nodes: &[(&str, &str)]) -> wiremock::MockServer {
+    use wiremock::matchers::{method, path};
+
+    let items: Vec<serde_json::Value> = nodes
+        .iter()
+        .map(|(name, zone)| {
+            serde_json::json!({"metadata": {
+                "name": name,
+                "labels": {"topology.kubernetes.io/zone": zone}
+            }})
+        })
+        .collect();
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(method("GET"))
+        .and(path("/api/v1/nodes"))
+        .respond_with(
+            wiremock::ResponseTemplate::new(200).set_body_json(serde_json::json!({
+                "apiVersion": "v1", "kind": "NodeList", "metadata": {}, "items": items
+            })),
+        )
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test]
+async fn across_zones_apply_rejects_fault_domains() {
+    let server = api_server_with_nodes(&[("aks-pool-0", "0"), ("aks-pool-1", "1")]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = apply_without_acr(dir.path(), &server.uri());
+
+    let output = tokio::task::spawn_blocking(move || command.output().expect("the example runs"))
+        .await
+        .unwrap();
+
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert_eq!(stdout, "", "no step runs before the zone check passes");
+    assert_eq!(
+        stderr.trim_end(),
+        "error: the cluster cannot spread Harbor across 3 zones (azure.zones): invalid nodes \
+         \"aks-pool-0=0, aks-pool-1=1\": these topology.kubernetes.io/zone values are not \
+         availability zones of the form <region>-<number>, such as westeurope-1; AKS sets fault \
+         domain numbers such as 0 or 1 on node pools without availability zones: create node \
+         pools with zones (az aks nodepool add --zones 1 2 3)"
+    );
+    let requests = server.received_requests().await.unwrap();
+    let lines: Vec<String> = requests
+        .iter()
+        .map(|request| format!("{} {}", request.method, request.url.path()))
+        .collect();
+    assert_eq!(lines, ["GET /api/v1/nodes"]);
+}
+
+#[tokio::test]
+async fn across_zones_apply_rejects_too_few_zones() {
+    let server = api_server_with_nodes(&[
+        ("aks-pool-0", "westeurope-1"),
+        ("aks-pool-1", "westeurope-2"),
+    ])
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = apply_without_acr(dir.path(), &server.uri());
+
+    let output = tokio::task::spawn_blocking(move || command.output().expect("the example runs"))
+        .await
+        .unwrap();
+
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert_eq!(
+        stderr.trim_end(),
+        "error: the cluster cannot spread Harbor across 3 zones (azure.zones): invalid nodes \
+         \"aks-pool-0=westeurope-1, aks-pool-1=westeurope-2\": the nodes span 2 availability \
+         zones (westeurope-1, westeurope-2), fewer than the 3 the deployment spreads across: add \
+         nodes in the missing zones or configure fewer zones"
+    );
+}
+
+#[tokio::test]
+async fn across_zones_apply_runs_steps_after_zone_check() {
+    let server = api_server_with_nodes(&[
+        ("aks-pool-0", "westeurope-1"),
+        ("aks-pool-1", "westeurope-2"),
+        ("aks-pool-2", "westeurope-3"),
+    ])
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = apply_without_acr(dir.path(), &server.uri());
+
+    let output = tokio::task::spawn_blocking(move || command.output().expect("the example runs"))
+        .await
+        .unwrap();
+
+    // The stand-in returns 404 for everything but the node list, so the first step fails.
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(!output.status.success());
+    assert!(
+        stdout.starts_with("  1. apply Namespace harbor: failed: "),
+        "{stdout}"
+    );
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(requests[0].url.path(), "/api/v1/nodes");
+}
+
+#[test]
+fn apply_help_offers_credential_rotation() {
+    let output = example()
+        .args(["apply", "--help"])
+        .output()
+        .expect("the example runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success());
+    assert!(stdout.contains("--rotate-credentials"), "{stdout}");
+    assert!(
+        stdout.contains("Replace the ACR token password and the import robot's secret"),
+        "{stdout}"
     );
 }

@@ -216,6 +216,17 @@ pub fn remove_actions(existing: &[String], remove: &[ScopeMapAction]) -> Vec<Str
         .collect()
 }
 
+/// Returns whether `existing` and `expected` contain the same actions, ignoring case, order and
+/// duplicates.
+fn same_actions(existing: &[String], expected: &[ScopeMapAction]) -> bool {
+    let expected: Vec<String> = expected.iter().map(ToString::to_string).collect();
+    let contains = |list: &[String], action: &String| {
+        list.iter().any(|entry| entry.eq_ignore_ascii_case(action))
+    };
+    existing.iter().all(|action| contains(&expected, action))
+        && expected.iter().all(|action| contains(existing, action))
+}
+
 /// System scope maps and the actions they grant on every repository.
 pub const SYSTEM_SCOPE_MAPS: [(&str, &[RepositoryAction]); 3] = [
     ("_repositories_pull", &[RepositoryAction::ContentRead]),
@@ -420,7 +431,8 @@ impl AcrManagementClient {
     }
 
     /// Creates a scope map with `actions`, or adds the missing ones to an existing map.
-    /// Actions already in the map and not in `actions` stay.
+    /// Actions already in the map and not in `actions` stay. To remove them, use
+    /// [`AcrManagementClient::sync_scope_map`].
     ///
     /// # Errors
     /// As [`AcrManagementClient::create_scope_map`] and
@@ -456,6 +468,52 @@ impl AcrManagementClient {
                 Ok(Ensured::Updated(updated))
             }
         }
+    }
+
+    /// Creates a scope map with exactly `actions`, or makes an existing map's action list
+    /// equal to `actions`: missing actions are added and actions not in `actions` are removed.
+    ///
+    /// The comparison ignores case and order, so [`Ensured::Unchanged`] means the map already
+    /// grants exactly these actions and nothing was written. Use it when `actions` is the whole
+    /// grant, for example a token that may push only to the configured repositories. Use
+    /// [`AcrManagementClient::ensure_scope_map`] to keep actions that other callers added.
+    ///
+    /// # Errors
+    /// [`Error::ReadOnlyScopeMap`], [`Error::InvalidInput`] when `actions` is empty,
+    /// [`Error::Arm`] or [`Error::Timeout`].
+    pub async fn sync_scope_map(
+        &self,
+        registry: &RegistryName,
+        scope_map: &ScopeMapName,
+        description: Option<&str>,
+        actions: &[ScopeMapAction],
+    ) -> Result<Ensured<ScopeMap>, Error> {
+        writable(scope_map)?;
+        if actions.is_empty() {
+            return Err(Error::InvalidInput {
+                field: "actions",
+                reason: format!("scope map {scope_map} needs at least one action"),
+            });
+        }
+        let id = self.scope_map_id(registry, scope_map)?;
+        let current: Option<ScopeMap> = self
+            .arm()
+            .get_json_optional(id.as_str(), API_VERSION)
+            .await?;
+        let Some(current) = current else {
+            let created = self
+                .create_scope_map(registry, scope_map, description, actions)
+                .await?;
+            return Ok(Ensured::Created(created));
+        };
+        if same_actions(&current.properties.actions, actions) {
+            return Ok(Ensured::Unchanged(current));
+        }
+        let exact = merge_actions(&[], actions);
+        let updated = self
+            .write_scope_map_actions(registry, scope_map, exact)
+            .await?;
+        Ok(Ensured::Updated(updated))
     }
 
     /// Replaces the description and the whole action list with a PATCH and waits for
@@ -533,6 +591,26 @@ mod tests {
 
     fn strings(actions: &[ScopeMapAction]) -> Vec<String> {
         actions.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn same_actions_ignores_case_order_and_duplicates() {
+        let expected =
+            ScopeMapAction::for_permissions(&repo("mirror/nginx"), &[RepositoryPermission::Push]);
+        let existing = [
+            "repositories/mirror/nginx/content/write".to_owned(),
+            "REPOSITORIES/mirror/nginx/CONTENT/READ".to_owned(),
+            "repositories/mirror/nginx/content/read".to_owned(),
+        ];
+
+        assert!(same_actions(&existing, &expected));
+        assert!(!same_actions(&existing[..1], &expected));
+        let extra = [
+            existing[0].clone(),
+            existing[1].clone(),
+            "repositories/mirror/old/content/write".to_owned(),
+        ];
+        assert!(!same_actions(&extra, &expected));
     }
 
     #[test]

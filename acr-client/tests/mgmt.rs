@@ -205,6 +205,172 @@ async fn ensure_scope_map_creates_when_missing() {
     assert!(matches!(outcome, Ensured::Created(_)));
 }
 
+fn push_actions(repository: &str) -> Vec<ScopeMapAction> {
+    ScopeMapAction::for_permissions(
+        &RepositoryName::new(repository).unwrap(),
+        &[RepositoryPermission::Push],
+    )
+}
+
+#[tokio::test]
+async fn sync_scope_map_removes_unlisted_actions() {
+    let server = MockServer::start().await;
+    let scope_map = format!(
+        "{}/scopeMaps/harbor-push-scope-map",
+        registry_path("exampleacr")
+    );
+    Mock::given(method("GET"))
+        .and(path(scope_map.as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(scope_map_body(
+            "harbor-push-scope-map",
+            &[
+                "repositories/mirror/nginx/content/read",
+                "repositories/mirror/old/content/read",
+                "repositories/mirror/old/content/write",
+            ],
+        )))
+        .mount(&server)
+        .await;
+    let exact = [
+        "repositories/mirror/nginx/content/read",
+        "repositories/mirror/nginx/content/write",
+    ];
+    Mock::given(method("PATCH"))
+        .and(path(scope_map.as_str()))
+        .and(body_json(json!({"properties": {"actions": exact}})))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(scope_map_body("harbor-push-scope-map", &exact)),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let (client, _) = acr_client(&server);
+
+    let outcome = client
+        .sync_scope_map(
+            &exampleacr(),
+            &ScopeMapName::new("harbor-push-scope-map").unwrap(),
+            None,
+            &push_actions("mirror/nginx"),
+        )
+        .await
+        .unwrap();
+
+    let Ensured::Updated(updated) = outcome else {
+        panic!("expected an update, got {outcome:?}");
+    };
+    assert_eq!(updated.properties.actions, exact);
+}
+
+#[tokio::test]
+async fn sync_scope_map_leaves_equal_set() {
+    let server = MockServer::start().await;
+    let scope_map = format!(
+        "{}/scopeMaps/harbor-push-scope-map",
+        registry_path("exampleacr")
+    );
+    // The same two actions in another order and casing.
+    Mock::given(method("GET"))
+        .and(path(scope_map.as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(scope_map_body(
+            "harbor-push-scope-map",
+            &[
+                "repositories/mirror/nginx/content/write",
+                "REPOSITORIES/mirror/nginx/CONTENT/READ",
+            ],
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let (client, _) = acr_client(&server);
+
+    let outcome = client
+        .sync_scope_map(
+            &exampleacr(),
+            &ScopeMapName::new("harbor-push-scope-map").unwrap(),
+            None,
+            &push_actions("mirror/nginx"),
+        )
+        .await
+        .unwrap();
+
+    assert!(matches!(outcome, Ensured::Unchanged(_)), "{outcome:?}");
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 1, "only the GET is sent");
+}
+
+#[tokio::test]
+async fn sync_scope_map_creates_when_missing() {
+    let server = MockServer::start().await;
+    let scope_map = format!(
+        "{}/scopeMaps/harbor-push-scope-map",
+        registry_path("exampleacr")
+    );
+    let actions = [
+        "repositories/mirror/nginx/content/read",
+        "repositories/mirror/nginx/content/write",
+    ];
+    Mock::given(method("GET"))
+        .and(path(scope_map.as_str()))
+        .respond_with(
+            ResponseTemplate::new(404).set_body_json(
+                json!({"error": {"code": "ResourceNotFound", "message": "not found"}}),
+            ),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path(scope_map.as_str()))
+        .and(body_json(json!({"properties": {
+            "description": "Harbor push replication",
+            "actions": actions
+        }})))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(scope_map_body("harbor-push-scope-map", &actions)),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let (client, _) = acr_client(&server);
+
+    let outcome = client
+        .sync_scope_map(
+            &exampleacr(),
+            &ScopeMapName::new("harbor-push-scope-map").unwrap(),
+            Some("Harbor push replication"),
+            &push_actions("mirror/nginx"),
+        )
+        .await
+        .unwrap();
+
+    assert!(matches!(outcome, Ensured::Created(_)), "{outcome:?}");
+}
+
+#[tokio::test]
+async fn sync_scope_map_rejects_empty_list() {
+    let server = MockServer::start().await;
+    let (client, _) = acr_client(&server);
+
+    let error = client
+        .sync_scope_map(
+            &exampleacr(),
+            &ScopeMapName::new("harbor-push-scope-map").unwrap(),
+            None,
+            &[],
+        )
+        .await
+        .unwrap_err();
+
+    assert!(matches!(error, Error::InvalidInput { .. }), "{error:?}");
+    assert_eq!(
+        error.to_string(),
+        "invalid actions: scope map harbor-push-scope-map needs at least one action"
+    );
+    assert!(server.received_requests().await.unwrap().is_empty());
+}
+
 fn token_body(status: &str) -> Value {
     json!({
         "id": format!("{}/tokens/harbor-push", registry_path("exampleacr")),

@@ -101,6 +101,7 @@ pub fn prepare_across_zones(
             nodes,
             &mut values,
             deployment.preflight,
+            usize::from(deployment.layout.zones),
         )?);
     }
 

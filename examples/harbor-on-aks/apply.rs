@@ -14,19 +14,21 @@ use aks_deploy::helm::Helm;
 use aks_deploy::kube_apply::Applier;
 use aks_deploy::manifests::{RegistryCredentials, cluster_issuer_resource, pull_secret};
 use aks_deploy::rollout::{WaitPolicy, wait_for_deployment, wait_for_release};
+use aks_deploy::spread::{ZonePreflight, preflight_zone_labels};
 use harbor_azure::config::Config;
 use harbor_azure::plan::{
     PULL_SECRET, Plan, PlannedImport, Preset, SecretMode, StepKind, load_chart_keys,
 };
 use harbor_azure::workflows::import_images::{self, ImageMapping, ImageStatus, ImportImagesInput};
-use harbor_azure::workflows::transfer_route::{Reachability, Route};
-use harbor_client::tasks::{
-    ensure_registry, ensure_replication_policy, ensure_robot, refresh_robot_secret,
+use harbor_azure::workflows::stored_credentials::{
+    CredentialChange, CredentialStore, Replacement, endpoint_credential_works,
 };
+use harbor_azure::workflows::transfer_route::{Reachability, Route};
+use harbor_client::tasks::{ensure_registry, ensure_replication_policy, ensure_robot};
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::{Namespace, Secret};
+use k8s_openapi::api::core::v1::{Namespace, Node, Secret};
 use k8s_openapi::api::storage::v1::StorageClass;
-use kube::api::{Api, DynamicObject};
+use kube::api::{Api, DynamicObject, ListParams};
 use kube::{Resource, ResourceExt};
 use secrecy::SecretString;
 use serde::Serialize;
@@ -41,15 +43,18 @@ enum Outcome {
     Created,
     Updated,
     Unchanged,
+    /// A kept credential was replaced, for this reason.
+    Replaced(Replacement),
 }
 
 impl fmt::Display for Outcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Outcome::Created => "created",
-            Outcome::Updated => "updated",
-            Outcome::Unchanged => "unchanged",
-        })
+        match self {
+            Outcome::Created => f.write_str("created"),
+            Outcome::Updated => f.write_str("updated"),
+            Outcome::Unchanged => f.write_str("unchanged"),
+            Outcome::Replaced(reason) => write!(f, "new credential, because {reason}"),
+        }
     }
 }
 
@@ -59,6 +64,16 @@ impl Outcome {
             harbor_client::tasks::Outcome::Created(_) => Outcome::Created,
             harbor_client::tasks::Outcome::Updated(_) => Outcome::Updated,
             harbor_client::tasks::Outcome::Unchanged(_) => Outcome::Unchanged,
+        }
+    }
+}
+
+impl From<CredentialChange> for Outcome {
+    fn from(change: CredentialChange) -> Self {
+        match change {
+            CredentialChange::Kept => Outcome::Unchanged,
+            CredentialChange::Created => Outcome::Created,
+            CredentialChange::Replaced(reason) => Outcome::Replaced(reason),
         }
     }
 }
@@ -79,19 +94,29 @@ struct Connections {
     helm: Helm,
     acr: Option<AcrManagementClient>,
     harbor: harbor_client::Client,
+    /// Secrets in Harbor's namespace that keep the generated credentials between runs.
+    credentials: CredentialStore,
+    /// Replace the kept credentials even when they still work.
+    rotate_credentials: bool,
 }
 
 /// Values produced by one step and used by a later one. They are never printed.
 #[derive(Default)]
 struct Carried {
     acr_password: Option<SecretString>,
+    /// Whether the ACR password step generated a new password, which the endpoint must get.
+    acr_password_changed: bool,
     /// The robot's name as Harbor returned it, with the server's robot name prefix.
     robot_name: Option<String>,
     robot_secret: Option<SecretString>,
     endpoint_id: Option<i64>,
 }
 
-pub(crate) fn run(config_path: &Path, preset: Preset) -> Result<(), Box<dyn Error>> {
+pub(crate) fn run(
+    config_path: &Path,
+    preset: Preset,
+    rotate_credentials: bool,
+) -> Result<(), Box<dyn Error>> {
     let config = Config::load(config_path)?;
     let chart_keys = load_chart_keys(Path::new(env!("CARGO_MANIFEST_DIR")))?;
     let plan = Plan::build(&config, preset, &chart_keys, SecretMode::Resolve)?;
@@ -104,7 +129,7 @@ pub(crate) fn run(config_path: &Path, preset: Preset) -> Result<(), Box<dyn Erro
 
     let runtime = tokio::runtime::Runtime::new()?;
     runtime
-        .block_on(execute(&config, &plan, admin_password))
+        .block_on(execute(&config, &plan, admin_password, rotate_credentials))
         .map_err(|error| error as Box<dyn Error>)
 }
 
@@ -112,8 +137,10 @@ async fn execute(
     config: &Config,
     plan: &Plan,
     admin_password: SecretString,
+    rotate_credentials: bool,
 ) -> Result<(), BoxError> {
-    let connections = connect(config, plan, admin_password).await?;
+    let mut connections = connect(config, plan, admin_password).await?;
+    connections.rotate_credentials = rotate_credentials;
     let mut carried = Carried::default();
     let steps = plan.steps();
     let mut failed_at = None;
@@ -128,8 +155,11 @@ async fn execute(
         match result {
             Ok(outcome) => println!("{:>3}. {}: {outcome}", index + 1, step.summary),
             Err(error) => {
-                tracing::error!(step = %step.summary, error = %error, "step failed");
-                println!("{:>3}. {}: failed: {error}", index + 1, step.summary);
+                // The whole chain, because wrapping errors such as "ACR request failed" name
+                // the cause only in their sources.
+                let message = crate::error_chain(error.as_ref());
+                tracing::error!(step = %step.summary, error = %message, "step failed");
+                println!("{:>3}. {}: failed: {message}", index + 1, step.summary);
                 // Later steps depend on earlier ones, so none of them runs after a failure.
                 failed_at = Some(index + 1);
             }
@@ -152,6 +182,10 @@ async fn connect(
     let kube = kube::Client::try_default().await.map_err(|error| {
         format!("no Kubernetes cluster: {error}; run `az aks get-credentials` or set KUBECONFIG")
     })?;
+
+    if plan.preset == Preset::AcrossZones {
+        check_zones(&kube, plan, config.azure.zones.len()).await?;
+    }
 
     let acr = match &plan.acr {
         Some(acr_plan) => {
@@ -182,12 +216,32 @@ async fn connect(
             admin_password,
         ))
         .build()?;
+    let credentials = CredentialStore::new(kube.clone(), &plan.release.namespace);
     Ok(Connections {
         kube,
         helm,
         acr,
         harbor,
+        credentials,
+        rotate_credentials: false,
     })
+}
+
+/// Checks, before any change, that the nodes carry zone labels of the zonal form and span at
+/// least `zones` zones, so the zone spread of the across-zones preset can be met.
+async fn check_zones(kube: &kube::Client, plan: &Plan, zones: usize) -> Result<(), BoxError> {
+    let nodes: Api<Node> = Api::all(kube.clone());
+    let nodes = nodes.list(&ListParams::default()).await.map_err(|error| {
+        format!("failed to list the cluster's nodes for the zone check: {error}")
+    })?;
+    // The Fail policy never changes the values, so a copy serves the check.
+    let mut values = plan.values.clone();
+    preflight_zone_labels(&nodes.items, &mut values, ZonePreflight::Fail, zones).map_err(
+        |error| {
+            format!("the cluster cannot spread Harbor across {zones} zones (azure.zones): {error}")
+        },
+    )?;
+    Ok(())
 }
 
 async fn run_step(
@@ -244,7 +298,7 @@ async fn run_step(
         StepKind::AcrScopeMap => {
             let (acr, acr_plan) = acr(plan, connections)?;
             let ensured = acr
-                .ensure_scope_map(
+                .sync_scope_map(
                     &acr_plan.registry,
                     &acr_plan.scope_map,
                     Some("Harbor push replication"),
@@ -262,19 +316,19 @@ async fn run_step(
         }
         StepKind::AcrTokenPassword => {
             let (acr, acr_plan) = acr(plan, connections)?;
-            let credentials = acr
-                .generate_token_password(
+            let kept = connections
+                .credentials
+                .keep_acr_password(
+                    acr,
                     &acr_plan.registry,
                     &acr_plan.token,
-                    Some(PasswordName::Password1),
-                    None,
+                    PasswordName::Password1,
+                    connections.rotate_credentials,
                 )
                 .await?;
-            let password = credentials
-                .password(PasswordName::Password1)
-                .ok_or("ACR returned no password1")?;
-            carried.acr_password = Some(password.clone());
-            Ok(Outcome::Updated)
+            carried.acr_password = Some(kept.secret);
+            carried.acr_password_changed = kept.change != CredentialChange::Kept;
+            Ok(kept.change.into())
         }
         StepKind::HarborRobot => harbor_robot(plan, connections, carried).await,
         StepKind::HarborEndpoint => harbor_endpoint(plan, connections, carried).await,
@@ -450,8 +504,9 @@ async fn helm_release(plan: &Plan, connections: &Connections) -> Result<Outcome,
     })
 }
 
-/// Ensures the import robot. Harbor returns a robot's secret only when it is created or
-/// refreshed, so an existing robot gets a new secret for the imports.
+/// Ensures the import robot and its secret. Harbor returns a robot's secret only when it is
+/// created or refreshed, so the secret is kept in a Secret and reused while Harbor accepts it.
+/// The step reports the robot's outcome unless its secret was replaced.
 async fn harbor_robot(
     plan: &Plan,
     connections: &Connections,
@@ -465,19 +520,23 @@ async fn harbor_robot(
     let outcome = ensure_robot(&connections.harbor, &robot.spec()?).await?;
     let verb = Outcome::from_harbor(&outcome);
     let ensured = outcome.into_resource();
-    let secret = match ensured.secret {
-        Some(secret) => secret,
-        None => {
-            let id = ensured
-                .robot
-                .id
-                .ok_or("Harbor returned the robot without an id")?;
-            refresh_robot_secret(&connections.harbor, id, None).await?
-        }
-    };
-    carried.robot_name = Some(robot.login_name(&ensured.robot));
-    carried.robot_secret = Some(secret.secret().clone());
-    Ok(verb)
+    let login_name = robot.login_name(&ensured.robot);
+    let kept = connections
+        .credentials
+        .keep_robot_secret(
+            &connections.harbor,
+            plan.harbor.url.as_str(),
+            &ensured,
+            &login_name,
+            connections.rotate_credentials,
+        )
+        .await?;
+    carried.robot_name = Some(login_name);
+    carried.robot_secret = Some(kept.secret);
+    Ok(match kept.change {
+        CredentialChange::Replaced(reason) => Outcome::Replaced(reason),
+        CredentialChange::Kept | CredentialChange::Created => verb,
+    })
 }
 
 async fn harbor_endpoint(
@@ -494,7 +553,12 @@ async fn harbor_endpoint(
         .acr_password
         .clone()
         .ok_or("the ACR password step left no password")?;
-    let outcome = ensure_registry(&connections.harbor, &endpoint.spec(password)?).await?;
+    // A kept password is written only when Harbor's stored one fails the ping, for example
+    // after a run that stopped between the password step and this one.
+    let send_password = carried.acr_password_changed
+        || !endpoint_credential_works(&connections.harbor, &endpoint.name).await?;
+    let spec = endpoint.spec(password)?.rotate_secret(send_password);
+    let outcome = ensure_registry(&connections.harbor, &spec).await?;
     let verb = Outcome::from_harbor(&outcome);
     let id = outcome
         .resource()

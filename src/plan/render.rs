@@ -6,6 +6,8 @@ use k8s_openapi::api::storage::v1::StorageClass;
 use serde::Serialize;
 
 use super::Plan;
+use crate::workflows::replicate_to_acr::PASSWORD_RENEWAL_MARGIN;
+use crate::workflows::stored_credentials::{ACR_PASSWORD_SECRET, ROBOT_SECRET_SECRET};
 use crate::workflows::transfer_route::Route;
 
 /// The system a step acts on; steps are grouped by it.
@@ -48,13 +50,13 @@ pub enum StepKind {
     HelmRelease,
     /// Create the registry or update its SKU and admin user.
     AcrRegistry,
-    /// Create the scope map or update its actions.
+    /// Create the scope map or make its actions exactly the planned list.
     AcrScopeMap,
     /// Create the token bound to the scope map.
     AcrToken,
-    /// Generate the token's `password1`.
+    /// Reuse the token's kept `password1`, or generate and keep a new one.
     AcrTokenPassword,
-    /// Create the robot account ACR imports with.
+    /// Create the robot account ACR imports with, and reuse or refresh its kept secret.
     HarborRobot,
     /// Create or update Harbor's registry endpoint of ACR.
     HarborEndpoint,
@@ -176,7 +178,7 @@ impl Plan {
                 Target::Acr,
                 StepKind::AcrScopeMap,
                 format!(
-                    "ensure scope map {} on registry {registry} with actions:",
+                    "ensure scope map {} on registry {registry} with exactly these actions, removing any others:",
                     acr.scope_map.as_str()
                 ),
                 actions,
@@ -195,8 +197,9 @@ impl Plan {
                 Target::Acr,
                 StepKind::AcrTokenPassword,
                 format!(
-                    "generate password1 of token {}: kept in memory for the Harbor registry endpoint, never printed",
-                    acr.token.as_str()
+                    "reuse password1 of token {} kept in Secret {namespace}/{ACR_PASSWORD_SECRET}, or generate a new one (no expiry) when none is kept, ARM lists none or one generated since, it expires within {} days, or apply runs with --rotate-credentials; never printed",
+                    acr.token.as_str(),
+                    PASSWORD_RENEWAL_MARGIN.as_secs() / 86_400
                 ),
                 Vec::new(),
             );
@@ -207,7 +210,7 @@ impl Plan {
                 Target::Harbor,
                 StepKind::HarborRobot,
                 format!(
-                    "ensure robot account {} with pull access to project {}; its new secret is kept in memory for the imports",
+                    "ensure robot account {} with pull access to project {}; reuse its secret kept in Secret {namespace}/{ROBOT_SECRET_SECRET}, or refresh it when none is kept, Harbor rejects the kept one, or apply runs with --rotate-credentials",
                     robot.full_name(),
                     robot.project
                 ),
@@ -219,7 +222,7 @@ impl Plan {
                 Target::Harbor,
                 StepKind::HarborEndpoint,
                 format!(
-                    "ensure registry endpoint {} (azure-acr, {}) with user {} and that token's password1",
+                    "ensure registry endpoint {} (azure-acr, {}) with user {} and that token's password1, sent when it is new or the stored one fails Harbor's ping",
                     endpoint.name, endpoint.url, endpoint.access_key
                 ),
                 Vec::new(),

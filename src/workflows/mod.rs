@@ -7,12 +7,16 @@
 //! - [`replicate_to_acr`]: push from Harbor to ACR through an endpoint that logs in with an ACR
 //!   token, checked by ping, then run the policy and wait for it.
 //! - [`multi_cloud_fanout`]: push from a primary Harbor to replica Harbors, ACR, ECR and GCR.
+//!
+//! [`stored_credentials`] keeps the ACR token password and the robot secret that the main job
+//! generates in Kubernetes Secrets, so a later run reuses them.
 
 mod error;
 pub mod import_images;
 pub mod multi_cloud_fanout;
 mod plan;
 pub mod replicate_to_acr;
+pub mod stored_credentials;
 pub mod transfer_route;
 
 pub use error::WorkflowError;

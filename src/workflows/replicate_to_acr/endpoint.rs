@@ -69,13 +69,9 @@ impl PasswordReason {
         if force {
             return Some(Self::Forced);
         }
-        let expiry = password_expiry(token.get(), slot)?;
-        if expiry <= now {
-            Some(Self::Expired(expiry))
-        } else if expiry - now <= PASSWORD_RENEWAL_MARGIN {
-            Some(Self::ExpiresSoon(expiry))
-        } else {
-            None
+        match password_renewal(token.get(), slot, now)? {
+            PasswordRenewal::Expired(expiry) => Some(Self::Expired(expiry)),
+            PasswordRenewal::ExpiresSoon(expiry) => Some(Self::ExpiresSoon(expiry)),
         }
     }
 
@@ -87,13 +83,52 @@ impl PasswordReason {
             Self::OtherUser(Some(user)) => format!("endpoint {endpoint} logs in as {user}"),
             Self::OtherUser(None) => format!("endpoint {endpoint} has no credential"),
             Self::Forced => "the input forces a new password".to_owned(),
-            Self::Expired(expiry) => format!("the password expired at {}", rfc3339(*expiry)),
-            Self::ExpiresSoon(expiry) => format!(
+            Self::Expired(expiry) => PasswordRenewal::Expired(*expiry).to_string(),
+            Self::ExpiresSoon(expiry) => PasswordRenewal::ExpiresSoon(*expiry).to_string(),
+        }
+    }
+}
+
+/// Expiry of a token password slot that calls for a new password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordRenewal {
+    /// The password expired at this time.
+    Expired(OffsetDateTime),
+    /// The password expires at this time, within [`PASSWORD_RENEWAL_MARGIN`].
+    ExpiresSoon(OffsetDateTime),
+}
+
+impl std::fmt::Display for PasswordRenewal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Expired(expiry) => write!(f, "the password expired at {}", rfc3339(*expiry)),
+            Self::ExpiresSoon(expiry) => write!(
+                f,
                 "the password expires at {}, within the renewal margin of {} days",
                 rfc3339(*expiry),
                 PASSWORD_RENEWAL_MARGIN.as_secs() / 86_400
             ),
         }
+    }
+}
+
+/// Decides by expiry whether the password in `slot` of `token` needs replacing at `now`.
+///
+/// Returns `None` when the slot's expiry lies beyond [`PASSWORD_RENEWAL_MARGIN`] from `now`,
+/// and also when ARM lists no expiry for the slot, because such a password does not expire.
+/// It does not check that the slot has a password at all.
+pub fn password_renewal(
+    token: &Token,
+    slot: PasswordName,
+    now: OffsetDateTime,
+) -> Option<PasswordRenewal> {
+    let expiry = password_expiry(token, slot)?;
+    if expiry <= now {
+        Some(PasswordRenewal::Expired(expiry))
+    } else if expiry - now <= PASSWORD_RENEWAL_MARGIN {
+        Some(PasswordRenewal::ExpiresSoon(expiry))
+    } else {
+        None
     }
 }
 

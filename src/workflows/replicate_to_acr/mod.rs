@@ -28,7 +28,7 @@ use harbor_client::Client;
 use harbor_client::tasks::replication::{start_replication, wait_for_replication};
 use harbor_client::tasks::{Outcome, ensure_replication_policy, find_registry};
 
-pub use self::endpoint::PASSWORD_RENEWAL_MARGIN;
+pub use self::endpoint::{PASSWORD_RENEWAL_MARGIN, PasswordRenewal, password_renewal};
 use self::endpoint::{PasswordReason, ensure_endpoint, generate_password};
 pub use self::input::ReplicateToAcrInput;
 pub use self::report::{ExecutionReport, ReplicateToAcrReport, StepReport, StepStatus};
