@@ -247,7 +247,7 @@ fn apply(cli: &Cli) -> Result<(), Box<dyn Error>> {
                 .generate_token_password(
                     &names.registry,
                     &names.token,
-                    Some(PasswordName::Password1),
+                    PasswordName::Password1,
                     Some(expiry),
                 )
                 .await?;

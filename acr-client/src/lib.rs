@@ -34,7 +34,7 @@
 //! acr.ensure_token(&registry, &token, &scope_map).await?;
 //! let expiry = time::OffsetDateTime::now_utc() + time::Duration::days(30);
 //! let credentials = acr
-//!     .generate_token_password(&registry, &token, Some(PasswordName::Password1), Some(expiry))
+//!     .generate_token_password(&registry, &token, PasswordName::Password1, Some(expiry))
 //!     .await?;
 //! # let _ = credentials;
 //!
@@ -118,7 +118,7 @@ pub use scope_map::{
     ScopeMapProperties, merge_actions, remove_actions, system_scope_map_covering,
 };
 pub use token::{
-    GeneratedCredentials, PasswordName, RotatedCredentials, Token, TokenCertificate,
-    TokenCertificateInput, TokenCredentialsInfo, TokenPassword, TokenProperties, TokenStatus,
-    TokenWrite,
+    GeneratedCredentials, PasswordName, PasswordSelection, RotatedCredentials, Token,
+    TokenCertificate, TokenCertificateInput, TokenCredentialsInfo, TokenPassword, TokenProperties,
+    TokenStatus, TokenWrite,
 };

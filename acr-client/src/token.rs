@@ -40,6 +40,21 @@ pub enum PasswordName {
     Password2,
 }
 
+/// The passwords that `generateCredentials` regenerates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordSelection {
+    /// Only this slot; the other password keeps working.
+    Only(PasswordName),
+    /// Both slots, which ends every login with the old passwords.
+    Both,
+}
+
+impl From<PasswordName> for PasswordSelection {
+    fn from(password: PasswordName) -> Self {
+        PasswordSelection::Only(password)
+    }
+}
+
 impl PasswordName {
     /// Returns the other password slot.
     pub fn other(self) -> Self {
@@ -373,8 +388,9 @@ impl AcrManagementClient {
 
     /// Generates a token password with `generateCredentials` and waits for the result.
     ///
-    /// `password` `None` lets ARM regenerate both. `expiry` `None` omits the field, so
-    /// the password does not expire.
+    /// `passwords` is a slot such as [`PasswordName::Password1`], or
+    /// [`PasswordSelection::Both`]. `expiry` `None` omits the field, so the password does not
+    /// expire.
     ///
     /// # Errors
     /// [`Error::InvalidInput`] when `expiry` is not in the future, [`Error::Arm`] or
@@ -383,13 +399,13 @@ impl AcrManagementClient {
         &self,
         registry: &RegistryName,
         token: &TokenName,
-        password: Option<PasswordName>,
+        passwords: impl Into<PasswordSelection>,
         expiry: Option<OffsetDateTime>,
     ) -> Result<GeneratedCredentials, Error> {
         let mut body = serde_json::json!({
             "tokenId": self.token_id(registry, token)?.to_string(),
         });
-        if let Some(password) = password {
+        if let PasswordSelection::Only(password) = passwords.into() {
             body["name"] = serde_json::json!(password);
         }
         if let Some(expiry) = expiry {
@@ -436,10 +452,10 @@ impl AcrManagementClient {
     ) -> Result<RotatedCredentials, Error> {
         let unused = in_use.other();
         let first = self
-            .generate_token_password(registry, token, Some(unused), expiry)
+            .generate_token_password(registry, token, unused, expiry)
             .await?;
         let second = self
-            .generate_token_password(registry, token, Some(in_use), expiry)
+            .generate_token_password(registry, token, in_use, expiry)
             .await?;
 
         let missing = |name: PasswordName| Error::InvalidInput {

@@ -150,10 +150,10 @@ async fn password_generation_logs_no_secrets() {
 
     // The first POST gets 503 and is not retried; the second succeeds.
     let first = client
-        .generate_token_password(&registry, &token, Some(PasswordName::Password1), None)
+        .generate_token_password(&registry, &token, PasswordName::Password1, None)
         .await;
     let second = client
-        .generate_token_password(&registry, &token, Some(PasswordName::Password1), None)
+        .generate_token_password(&registry, &token, PasswordName::Password1, None)
         .await
         .unwrap();
     let failed = client

@@ -450,7 +450,7 @@ async fn token_create_then_generate_password() {
         .generate_token_password(
             &exampleacr(),
             &token,
-            Some(PasswordName::Password1),
+            PasswordName::Password1,
             Some(time::macros::datetime!(2026-01-31 00:00 UTC)),
         )
         .await
@@ -481,7 +481,7 @@ async fn password_expiry_in_past_is_rejected() {
         .generate_token_password(
             &exampleacr(),
             &TokenName::new("harbor-push").unwrap(),
-            Some(PasswordName::Password1),
+            PasswordName::Password1,
             Some(time::macros::datetime!(2025-12-31 00:00 UTC)),
         )
         .await

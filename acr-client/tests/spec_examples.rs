@@ -183,7 +183,7 @@ async fn registry_generate_credentials_matches_example() {
             .generate_token_password(
                 &registry(),
                 &TokenName::new("myToken").unwrap(),
-                None,
+                acr_client::PasswordSelection::Both,
                 Some(expiry),
             )
             .await

@@ -160,7 +160,7 @@ pub(super) async fn generate_password(
         .password_lifetime
         .map(|lifetime| acr.arm().clock().now_utc() + lifetime);
     let credentials = acr
-        .generate_token_password(&input.registry, &input.token, Some(input.password), expiry)
+        .generate_token_password(&input.registry, &input.token, input.password, expiry)
         .await?;
     let password = credentials
         .password(input.password)

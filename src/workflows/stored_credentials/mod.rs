@@ -300,7 +300,7 @@ impl CredentialStore {
                     .any(|password| password.name == Some(slot))
             });
         let generated = acr
-            .generate_token_password(registry, token, Some(slot), None)
+            .generate_token_password(registry, token, slot, None)
             .await?;
         let password = generated
             .passwords
