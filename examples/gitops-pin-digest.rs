@@ -36,8 +36,8 @@ use harbor_client::generated::operations::artifact::{GetArtifact, ListArtifacts}
 use dry_run::{error_chain, print_request};
 use harbor_args::HarborArgs;
 use pin::{
-    Change, check_digest, has_repository_line, helm_tags, manifest_tags, pin_helm_values,
-    pin_manifest,
+    Change, check_digest, check_tag, has_repository_line, helm_tags, manifest_tags,
+    pin_helm_values, pin_manifest,
 };
 
 #[derive(Debug, Parser)]
@@ -63,11 +63,12 @@ struct Cli {
     /// Tag whose digest is pinned. Default: the tag the file uses for the image.
     #[arg(long, conflicts_with_all = ["digest", "newest"])]
     tag: Option<String>,
-    /// Pin the most recently pushed artifact instead of a tag. The file's tags are dropped,
-    /// because the newest artifact may have another version.
+    /// Pin the most recently pushed artifact instead of a tag. Manifest references lose their
+    /// tag, because the newest artifact may have another version; a Helm values file keeps its
+    /// `tag:` key, which charts ignore once `digest:` is set.
     #[arg(long, conflicts_with = "digest")]
     newest: bool,
-    /// Digest to pin, instead of looking one up. The file's tags are dropped.
+    /// Digest to pin, instead of looking one up. Tags are handled as with --newest.
     #[arg(long)]
     digest: Option<String>,
     /// Print the lookup request and the changed lines without writing the file. Needs no
@@ -78,7 +79,8 @@ struct Cli {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
-    /// Kubernetes manifests: every `IMAGE:tag` or `IMAGE@digest` becomes `IMAGE@DIGEST`.
+    /// Kubernetes manifests: every `IMAGE:tag` or `IMAGE@digest` becomes `IMAGE:TAG@DIGEST`, or
+    /// `IMAGE@DIGEST` with --newest or --digest.
     Manifest,
     /// Helm values: `digest:` is set next to `repository: IMAGE`.
     HelmValues,
@@ -127,12 +129,16 @@ fn target(cli: &Cli, text: &str, image: &str) -> Result<Target, Box<dyn Error>> 
         return Ok(Target::Newest);
     }
     if let Some(tag) = &cli.tag {
+        check_tag(tag).map_err(|error| format!("--tag: {error}"))?;
         return Ok(Target::Tag(tag.clone()));
     }
     let tags = match cli.format {
         Format::Manifest => manifest_tags(text, image),
         Format::HelmValues => helm_tags(text, image),
     };
+    for tag in &tags {
+        check_tag(tag).map_err(|error| format!("{}: {error}", cli.file.display()))?;
+    }
     let mut tags = tags.into_iter();
     match (tags.next(), tags.next()) {
         (Some(tag), None) => Ok(Target::Tag(tag)),
@@ -207,7 +213,7 @@ fn run(cli: &Cli) -> Result<(), Box<dyn Error>> {
         Target::Digest(_) | Target::Newest => None,
     };
     let (new_text, changes) = match cli.format {
-        Format::Manifest => pin_manifest(&text, &image, &digest, tag.is_some()),
+        Format::Manifest => pin_manifest(&text, &image, &digest, tag),
         Format::HelmValues => pin_helm_values(&text, &image, &digest, tag),
     };
     if changes.is_empty() && new_text == text {
@@ -253,7 +259,11 @@ fn run(cli: &Cli) -> Result<(), Box<dyn Error>> {
     }
     std::fs::write(&cli.file, new_text)
         .map_err(|error| format!("failed to write {}: {error}", cli.file.display()))?;
-    println!("{} updated: {image}@{digest}", cli.file.display());
+    let reference = match tag {
+        Some(tag) => format!("{image}:{tag}@{digest}"),
+        None => format!("{image}@{digest}"),
+    };
+    println!("{} updated: {reference}", cli.file.display());
     Ok(())
 }
 

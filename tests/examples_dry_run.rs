@@ -853,6 +853,62 @@ fn pin_digest_needs_one_tag() {
 }
 
 #[test]
+fn pin_digest_writes_requested_tag() {
+    let (success, output, _) = pin_digest(MANIFEST, &["--dry-run", "--tag", "1.5.0"]);
+
+    assert!(success, "{output}");
+    assert_contains(&output, "/artifacts/1.5.0\n");
+    assert_contains(
+        &output,
+        "+        image: harbor.example.test/library/app/api:1.5.0@<digest of harbor.example.test/library/app/api:1.5.0> # pinned by CI\n",
+    );
+    assert!(!output.contains("api:1.4.2@"), "{output}");
+}
+
+#[test]
+fn pin_digest_rejects_invalid_tags() {
+    let (success, output, written) = pin_digest(MANIFEST, &["--dry-run", "--tag", "bad tag"]);
+
+    assert!(!success, "{output}");
+    assert_contains(&output, "--tag: tag \"bad tag\" is invalid");
+    assert!(!output.contains("GET "), "{output}");
+    assert_eq!(written, MANIFEST);
+
+    let values = VALUES.replace("tag: \"1.4.2\"", "tag: \"-1.4.2\"");
+    let (success, output, _) = pin_digest(&values, &["--format", "helm-values", "--dry-run"]);
+
+    assert!(!success, "{output}");
+    assert_contains(&output, "tag \"-1.4.2\" is invalid");
+}
+
+#[test]
+fn pin_digest_reads_helm_tag_scalars() {
+    let commented = VALUES.replace("tag: \"1.4.2\"", "tag: 1.4.2 # app version");
+    let (success, output, _) = pin_digest(
+        &commented,
+        &["--format", "helm-values", "--dry-run", "--tag", "1.5.0"],
+    );
+
+    assert!(success, "{output}");
+    assert_contains(&output, "/artifacts/1.5.0\n");
+    assert_contains(&output, "+  tag: \"1.5.0\" # app version\n");
+    assert_contains(&output, "deploy.yaml:3\n+  digest:");
+    assert_contains(&output, "deploy.yaml:4\n-  tag: 1.4.2 # app version\n");
+
+    let (success, output, _) = pin_digest(&commented, &["--format", "helm-values", "--dry-run"]);
+    assert!(success, "{output}");
+    assert_contains(&output, "/artifacts/1.4.2\n");
+
+    let empty = VALUES.replace("tag: \"1.4.2\"", "tag: \"\"");
+    let (success, output, _) = pin_digest(&empty, &["--format", "helm-values", "--dry-run"]);
+    assert!(!success, "{output}");
+    assert_contains(
+        &output,
+        "has no tag for image harbor.example.test/library/app/api to pin",
+    );
+}
+
+#[test]
 fn pin_digest_tag_conflicts_with_digest() {
     let (success, output, written) = pin_digest(MANIFEST, &["--tag", "1.4.2", "--digest", DIGEST]);
 

@@ -28,16 +28,35 @@ pub(crate) fn check_digest(digest: &str) -> Result<(), String> {
 }
 
 /// Replaces every `IMAGE:tag`, `IMAGE@digest` and `IMAGE:tag@digest` in `text`, wherever it
-/// appears: in a manifest's `image:` field or in any other string value. With `keep_tag`, a
-/// reference with a tag becomes `IMAGE:tag@digest`, so the file still shows the version; without
-/// it, every reference becomes `IMAGE@digest`.
+/// appears: in a manifest's `image:` field or in any other string value. With `tag`, the tag of
+/// `digest`, every reference becomes `IMAGE:tag@digest`, so the file still shows the version;
+/// without it, every reference becomes `IMAGE@digest`.
 pub(crate) fn pin_manifest(
     text: &str,
     image: &str,
     digest: &str,
-    keep_tag: bool,
+    tag: Option<&str>,
 ) -> (String, Vec<Change>) {
-    rewrite_lines(text, |line| pin_line(line, image, digest, keep_tag))
+    rewrite_lines(text, |line| pin_line(line, image, digest, tag))
+}
+
+/// Checks `tag` against the OCI distribution rule for tags: up to 128 characters of letters,
+/// digits, `_`, `.` and `-`, not starting with `.` or `-`.
+pub(crate) fn check_tag(tag: &str) -> Result<(), String> {
+    let mut bytes = tag.bytes();
+    let first_ok = bytes
+        .next()
+        .is_some_and(|byte| byte.is_ascii_alphanumeric() || byte == b'_');
+    let rest_ok =
+        bytes.all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'.' | b'-'));
+    if first_ok && rest_ok && tag.len() <= 128 {
+        Ok(())
+    } else {
+        Err(format!(
+            "tag {tag:?} is invalid: a tag has 1 to 128 letters, digits, `_`, `.` or `-` and does \
+             not start with `.` or `-`"
+        ))
+    }
 }
 
 /// Returns the tags of the `IMAGE:tag` and `IMAGE:tag@digest` references in `text`.
@@ -63,7 +82,11 @@ pub(crate) fn helm_tags(text: &str, image: &str) -> BTreeSet<String> {
         };
         for key in mapping_keys(&lines, index + 1, indent) {
             if let Some(value) = lines[key].trim_start().strip_prefix("tag:") {
-                tags.insert(unquote(value.trim()).to_owned());
+                let (value, _) = split_scalar(value);
+                // An empty tag, as charts ship to mean "the app version", names no tag.
+                if !value.is_empty() {
+                    tags.insert(value.to_owned());
+                }
             }
         }
     }
@@ -82,14 +105,16 @@ pub(crate) fn pin_helm_values(
     digest: &str,
     tag: Option<&str>,
 ) -> (String, Vec<Change>) {
-    let (text_with_tag, mut tag_changes) = match tag {
-        Some(tag) => set_helm_tag(text, image, tag),
-        None => (text.to_owned(), Vec::new()),
-    };
-    let (pinned, mut changes) = set_helm_digest(&text_with_tag, image, digest);
-    changes.append(&mut tag_changes);
-    changes.sort_by_key(|change| change.line);
-    (pinned, changes)
+    // The digest goes first because it may insert a line; the tag rewrite keeps the line count,
+    // so the line numbers of both change lists match the final text.
+    let (with_digest, mut changes) = set_helm_digest(text, image, digest);
+    if let Some(tag) = tag {
+        let (with_tag, mut tag_changes) = set_helm_tag(&with_digest, image, tag);
+        changes.append(&mut tag_changes);
+        changes.sort_by_key(|change| change.line);
+        return (with_tag, changes);
+    }
+    (with_digest, changes)
 }
 
 /// Sets each existing `tag:` key of the mappings whose `repository:` is `image` to `tag`. The
@@ -106,10 +131,11 @@ fn set_helm_tag(text: &str, image: &str, tag: &str) -> (String, Vec<Change>) {
             let Some(value) = lines[key].trim_start().strip_prefix("tag:") else {
                 continue;
             };
-            if unquote(value.trim()) == tag {
+            let (current, comment) = split_scalar(value);
+            if current == tag {
                 continue;
             }
-            let new = format!("{}tag: \"{tag}\"", " ".repeat(indent));
+            let new = format!("{}tag: \"{tag}\"{comment}", " ".repeat(indent));
             changes.push(Change {
                 line: key + 1,
                 old: lines[key].to_owned(),
@@ -141,6 +167,29 @@ fn mapping_keys(lines: &[&str], start: usize, indent: usize) -> Vec<usize> {
 
 fn unquote(value: &str) -> &str {
     value.trim_matches(|c| c == '"' || c == '\'')
+}
+
+/// Splits the text after a YAML key into its scalar value, without quotes, and the trailing
+/// comment with the blanks before it (empty when there is none).
+fn split_scalar(rest: &str) -> (&str, &str) {
+    let trimmed = rest.trim_start();
+    let quote = trimmed.chars().next().filter(|c| *c == '"' || *c == '\'');
+    let (value, after) = match quote {
+        Some(quote) => match trimmed[1..].find(quote) {
+            Some(end) => (&trimmed[1..1 + end], &trimmed[end + 2..]),
+            None => (trimmed, ""),
+        },
+        None => match trimmed.find(" #").or_else(|| trimmed.find("\t#")) {
+            Some(start) => (trimmed[..start].trim_end(), &trimmed[start..]),
+            None => (trimmed.trim_end(), ""),
+        },
+    };
+    let comment = if after.trim_start().starts_with('#') {
+        after.trim_end()
+    } else {
+        ""
+    };
+    (value, comment)
 }
 
 fn set_helm_digest(text: &str, image: &str, digest: &str) -> (String, Vec<Change>) {
@@ -177,7 +226,7 @@ fn set_helm_digest(text: &str, image: &str, digest: &str) -> (String, Vec<Change
             }
             if lines[scan] != digest_line {
                 changes.push(Change {
-                    line: scan + 1,
+                    line: output.len() + 1,
                     old: lines[scan].to_owned(),
                     new: digest_line.clone(),
                 });
@@ -186,7 +235,7 @@ fn set_helm_digest(text: &str, image: &str, digest: &str) -> (String, Vec<Change
             index = scan + 1;
         } else {
             changes.push(Change {
-                line: index + 1,
+                line: output.len() + 1,
                 old: String::new(),
                 new: digest_line.clone(),
             });
@@ -225,9 +274,9 @@ fn tag_of(suffix: &str) -> Option<&str> {
     (!tag.is_empty()).then_some(tag)
 }
 
-fn pin_line(line: &str, image: &str, digest: &str, keep_tag: bool) -> String {
-    rewrite_references(line, image, |suffix| {
-        Some(match tag_of(suffix).filter(|_| keep_tag) {
+fn pin_line(line: &str, image: &str, digest: &str, tag: Option<&str>) -> String {
+    rewrite_references(line, image, |_| {
+        Some(match tag {
             Some(tag) => format!(":{tag}@{digest}"),
             None => format!("@{digest}"),
         })
