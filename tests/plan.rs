@@ -819,6 +819,26 @@ fn resolve_mode_writes_registry_and_core_secrets() {
 }
 
 #[test]
+fn plan_text_explains_htpasswd_key() {
+    let text = plan_for(&sample(), Preset::ManagedDisks).render_text();
+
+    assert!(
+        text.contains(
+            "REGISTRY_PASSWD = <from env HARBOR_REGISTRY_PASSWORD> (harbor.registry_password)"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "REGISTRY_HTPASSWD = the bcrypt htpasswd line of user harbor_registry_user, as \
+             `htpasswd -nbB harbor_registry_user PASSWORD` prints it, for <from env \
+             HARBOR_REGISTRY_PASSWORD> (harbor.registry_password)"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
 fn resolve_mode_rejects_long_registry_password() {
     let dir = tempfile::tempdir().unwrap();
     let long = "p".repeat(73);

@@ -119,11 +119,15 @@ impl Plan {
                 .secret_sources
                 .iter()
                 .filter(|source| source.secret == name)
-                .map(|source| {
-                    format!(
+                .map(|source| match source.derived {
+                    Some(derived) => format!(
+                        "{} = {derived} {} ({})",
+                        source.key, source.reference, source.config_key
+                    ),
+                    None => format!(
                         "{} = {} ({})",
                         source.key, source.reference, source.config_key
-                    )
+                    ),
                 })
                 .collect();
             push(

@@ -33,6 +33,9 @@ pub struct SecretSource {
     pub config_key: &'static str,
     /// The reference.
     pub reference: SecretRef,
+    /// How the stored value is made from the referenced one, when it is not stored as read,
+    /// such as the registry's bcrypt htpasswd line.
+    pub derived: Option<&'static str>,
 }
 
 /// Builds Harbor's secrets for `config` and lists where each value comes from.
@@ -67,12 +70,18 @@ pub(crate) fn harbor_secrets(
             "harbor.registry_password",
             &harbor.registry_password,
         ),
-        source(
-            names::REGISTRY,
-            "REGISTRY_HTPASSWD",
-            "harbor.registry_password",
-            &harbor.registry_password,
-        ),
+        SecretSource {
+            derived: Some(
+                "the bcrypt htpasswd line of user harbor_registry_user, as \
+                 `htpasswd -nbB harbor_registry_user PASSWORD` prints it, for",
+            ),
+            ..source(
+                names::REGISTRY,
+                "REGISTRY_HTPASSWD",
+                "harbor.registry_password",
+                &harbor.registry_password,
+            )
+        },
     ];
     let mut secrets = HarborSecrets::new(value(
         &harbor.admin_password,
@@ -165,6 +174,7 @@ fn source(
         key: key.to_owned(),
         config_key,
         reference: reference.clone(),
+        derived: None,
     }
 }
 
