@@ -23,6 +23,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use aks_deploy::chart_keys::CHART_VERSION;
+use aks_deploy::chart_keys::ChartKeys;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use harbor_azure::config::Config;
 use harbor_azure::plan::{
@@ -54,12 +55,6 @@ enum Command {
         /// printed; other files are kept.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
-        /// values.yaml of Harbor chart 1.19.2, for example harbor/values.yaml after
-        /// `helm pull harbor/harbor --version 1.19.2 --untar`. Default:
-        /// harbor-helm/chart/values.yaml in HARBOR_AZURE_SPECS, or in ../shared/specs next to
-        /// the repository.
-        #[arg(long, value_name = "PATH")]
-        chart_values: Option<PathBuf>,
     },
     /// Carry the plan out against the real cluster, ACR and Harbor, reporting each step.
     Apply {
@@ -80,6 +75,12 @@ struct CommonArgs {
     /// Deployment layout.
     #[arg(long, value_enum, default_value_t = PresetArg::ManagedDisks)]
     preset: PresetArg,
+    /// values.yaml of Harbor chart 1.19.2, for example harbor/values.yaml after
+    /// `helm pull harbor/harbor --version 1.19.2 --untar`. Default:
+    /// harbor-helm/chart/values.yaml in HARBOR_AZURE_SPECS, or in ../shared/specs next to
+    /// the repository.
+    #[arg(long, value_name = "PATH")]
+    chart_values: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -94,6 +95,15 @@ enum PresetArg {
 }
 
 impl CommonArgs {
+    /// Loads the chart's keys from `--chart-values`, or from the default specs folder.
+    fn chart_keys(&self) -> Result<ChartKeys, Box<dyn Error>> {
+        match &self.chart_values {
+            Some(path) => load_chart_keys_from(path),
+            None => load_chart_keys(workspace_root()),
+        }
+        .map_err(chart_values_hint)
+    }
+
     fn config_path(&self) -> &Path {
         self.config
             .as_deref()
@@ -115,19 +125,18 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.verbose);
     let result = match cli.command {
-        Command::Plan {
-            common,
-            out,
-            chart_values,
-        } => run_plan(&common, out.as_deref(), chart_values.as_deref()),
+        Command::Plan { common, out } => run_plan(&common, out.as_deref()),
         Command::Apply {
             common,
             rotate_credentials,
-        } => apply::run(
-            common.config_path(),
-            common.preset.into(),
-            rotate_credentials,
-        ),
+        } => common.chart_keys().and_then(|chart_keys| {
+            apply::run(
+                common.config_path(),
+                common.preset.into(),
+                &chart_keys,
+                rotate_credentials,
+            )
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -138,17 +147,9 @@ fn main() -> ExitCode {
     }
 }
 
-fn run_plan(
-    common: &CommonArgs,
-    out: Option<&Path>,
-    chart_values: Option<&Path>,
-) -> Result<(), Box<dyn Error>> {
+fn run_plan(common: &CommonArgs, out: Option<&Path>) -> Result<(), Box<dyn Error>> {
     let config = Config::load(common.config_path())?;
-    let chart_keys = match chart_values {
-        Some(path) => load_chart_keys_from(path),
-        None => load_chart_keys(workspace_root()),
-    }
-    .map_err(chart_values_hint)?;
+    let chart_keys = common.chart_keys()?;
     let plan = Plan::build(
         &config,
         common.preset.into(),

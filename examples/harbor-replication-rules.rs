@@ -36,7 +36,7 @@ use acr_client::AcrManagementClient;
 use acr_client::arm::ArmClient;
 use clap::Parser;
 use harbor_azure::config::Config;
-use harbor_azure::plan::{Plan, Preset, SecretMode, load_chart_keys};
+use harbor_azure::plan::{Plan, Preset, SecretMode, load_chart_keys, load_chart_keys_from};
 use harbor_azure::workflows::replicate_to_acr::{self, ReplicateToAcrInput};
 use harbor_client::generated::operations::registry::ListRegistries;
 use harbor_client::generated::operations::replication::{
@@ -80,6 +80,11 @@ struct Cli {
     /// examples/harbor.toml of this repository.
     #[arg(long, value_name = "PATH")]
     config: Option<PathBuf>,
+    /// values.yaml of Harbor chart 1.19.2 that `--replicate-to-acr` checks the plan against.
+    /// Default: harbor-helm/chart/values.yaml in HARBOR_AZURE_SPECS, or in ../shared/specs next
+    /// to the repository.
+    #[arg(long, value_name = "PATH")]
+    chart_values: Option<PathBuf>,
     /// Print the requests instead of sending them, or the workflow's plan with
     /// `--replicate-to-acr`. Needs no environment variable.
     #[arg(long)]
@@ -309,7 +314,10 @@ fn replicate_to_acr_input(
 ) -> Result<(ReplicateToAcrInput, harbor_azure::plan::AcrPlan), Box<dyn Error>> {
     let config_path = config_path(cli);
     let config = Config::load(&config_path)?;
-    let chart_keys = load_chart_keys(Path::new(env!("CARGO_MANIFEST_DIR")))?;
+    let chart_keys = match &cli.chart_values {
+        Some(path) => load_chart_keys_from(path)?,
+        None => load_chart_keys(Path::new(env!("CARGO_MANIFEST_DIR")))?,
+    };
     let plan = Plan::build(
         &config,
         Preset::ManagedDisks,

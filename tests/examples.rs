@@ -521,3 +521,31 @@ fn apply_help_offers_credential_rotation() {
         "{stdout}"
     );
 }
+
+#[test]
+fn harbor_on_aks_apply_reads_chart_values_option() {
+    let values = aks_deploy::chart_keys::ChartKeys::default_chart_dir(std::path::Path::new(env!(
+        "CARGO_MANIFEST_DIR"
+    )))
+    .join("values.yaml");
+    let dir = tempfile::tempdir().unwrap();
+    let helm = dir.path().join("no-helm-here");
+
+    let output = example()
+        .args(["apply", "--chart-values"])
+        .arg(&values)
+        .env("HARBOR_AZURE_SPECS", "/nonexistent")
+        .env("HELM", &helm)
+        .env("HARBOR_ADMIN_PASSWORD", "s3cr3t-EXAMPLE")
+        .env("HARBOR_SECRET_KEY", "0123456789abcdef")
+        .env("HARBOR_CORE_SECRET", "core-secret-0123")
+        .env("HARBOR_REGISTRY_PASSWORD", "r3gistry-EXAMPLE")
+        .output()
+        .expect("the example runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+
+    // The chart values were found, so apply got as far as looking for helm.
+    assert!(!output.status.success());
+    assert!(!stderr.contains("values file not found"), "{stderr}");
+    assert!(stderr.contains("helm not found at HELM="), "{stderr}");
+}

@@ -10,15 +10,14 @@ use std::sync::Arc;
 
 use acr_client::arm::ArmClient;
 use acr_client::{AcrManagementClient, Ensured, PasswordName};
+use aks_deploy::chart_keys::ChartKeys;
 use aks_deploy::helm::Helm;
 use aks_deploy::kube_apply::Applier;
 use aks_deploy::manifests::{RegistryCredentials, cluster_issuer_resource, pull_secret};
 use aks_deploy::rollout::{WaitPolicy, wait_for_deployment, wait_for_release};
 use aks_deploy::spread::{ZonePreflight, preflight_zone_labels};
 use harbor_azure::config::Config;
-use harbor_azure::plan::{
-    PULL_SECRET, Plan, PlannedImport, Preset, SecretMode, StepKind, load_chart_keys,
-};
+use harbor_azure::plan::{PULL_SECRET, Plan, PlannedImport, Preset, SecretMode, StepKind};
 use harbor_azure::workflows::import_images::{self, ImageMapping, ImageStatus, ImportImagesInput};
 use harbor_azure::workflows::stored_credentials::{
     CredentialChange, CredentialStore, Replacement, endpoint_credential_works,
@@ -115,11 +114,11 @@ struct Carried {
 pub(crate) fn run(
     config_path: &Path,
     preset: Preset,
+    chart_keys: &ChartKeys,
     rotate_credentials: bool,
 ) -> Result<(), Box<dyn Error>> {
     let config = Config::load(config_path)?;
-    let chart_keys = load_chart_keys(Path::new(env!("CARGO_MANIFEST_DIR")))?;
-    let plan = Plan::build(&config, preset, &chart_keys, SecretMode::Resolve)?;
+    let plan = Plan::build(&config, preset, chart_keys, SecretMode::Resolve)?;
     let admin_password = config.harbor.admin_password.resolve().map_err(|error| {
         format!(
             "failed to read harbor.admin_password: {}",
