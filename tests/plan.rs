@@ -693,6 +693,34 @@ fn resolve_mode_rejects_short_secret_key() {
 }
 
 #[test]
+fn resolve_mode_rejects_short_core_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = sample_with_secret_files(dir.path(), "0123456789abcdef", REGISTRY_PASSWORD);
+    let core_secret = dir.path().join("core_secret");
+    std::fs::write(&core_secret, "short").unwrap();
+    let config = Config::from_toml(&text).unwrap();
+
+    let error = Plan::build(
+        &config,
+        Preset::ManagedDisks,
+        &chart_keys(),
+        SecretMode::Resolve,
+    )
+    .unwrap_err();
+
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "invalid secret `harbor.core_secret` (<from file {}>): the value has 5 characters \
+             (5 bytes), but Harbor requires exactly 16 ASCII characters: write a key of 16 ASCII \
+             characters to {}",
+            core_secret.display(),
+            core_secret.display()
+        )
+    );
+}
+
+#[test]
 fn resolve_mode_counts_secret_key_bytes() {
     // 15 characters that take 16 bytes in UTF-8: Harbor's AES needs 16 ASCII bytes.
     let dir = tempfile::tempdir().unwrap();

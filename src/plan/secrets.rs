@@ -89,9 +89,11 @@ pub(crate) fn harbor_secrets(
         mode,
     )?);
     let secret_key = value(&harbor.secret_key, "harbor.secret_key", mode)?;
-    check_secret_key(&secret_key, &harbor.secret_key)?;
+    check_harbor_key("harbor.secret_key", &secret_key, &harbor.secret_key)?;
     secrets.secret_key = Some(secret_key);
-    secrets.core_secret = Some(value(&harbor.core_secret, "harbor.core_secret", mode)?);
+    let core_secret = value(&harbor.core_secret, "harbor.core_secret", mode)?;
+    check_harbor_key("harbor.core_secret", &core_secret, &harbor.core_secret)?;
+    secrets.core_secret = Some(core_secret);
     let registry_password = value(&harbor.registry_password, "harbor.registry_password", mode)?;
     secrets.registry = Some(RegistryCredentialSecret {
         htpasswd: registry_htpasswd(&registry_password, &harbor.registry_password)?,
@@ -192,9 +194,14 @@ fn value(
     }
 }
 
-/// Checks that the secret key is 16 ASCII characters, as Harbor's AES encryption needs. The
-/// error names the configuration key and the reference, which `aks-deploy`'s check cannot.
-fn check_secret_key(key: &SecretString, reference: &SecretRef) -> Result<(), PlanError> {
+/// Checks that a Harbor key (the secret key or the core secret) is 16 ASCII characters, as
+/// Harbor requires. The error names the configuration key and the reference, which
+/// `aks-deploy`'s check cannot.
+fn check_harbor_key(
+    config_key: &'static str,
+    key: &SecretString,
+    reference: &SecretRef,
+) -> Result<(), PlanError> {
     let key = key.expose_secret();
     if key.is_ascii() && key.len() == HARBOR_KEY_LENGTH {
         return Ok(());
@@ -216,7 +223,7 @@ fn check_secret_key(key: &SecretString, reference: &SecretRef) -> Result<(), Pla
         }
     );
     Err(PlanError::InvalidSecret {
-        key: "harbor.secret_key",
+        key: config_key,
         reference: reference.clone(),
         rule,
     })
