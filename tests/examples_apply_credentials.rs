@@ -26,7 +26,8 @@ const NAMESPACE: &str = "harbor";
 const ROBOT_LOGIN: &str = "robot$library+acr-import";
 
 /// Secrets of one namespace: `GET` returns the stored object, a server-side apply stores the
-/// request body. Anything else returns 404.
+/// request body. An apply without `force=true` gets 409, as when someone edited the Secret with
+/// kubectl and owns its fields. Anything else returns 404.
 #[derive(Clone, Default)]
 struct FakeSecrets {
     state: Arc<Mutex<FakeSecretsState>>,
@@ -75,6 +76,17 @@ impl Respond for FakeSecrets {
                 None => not_found(),
             },
             "PATCH" => {
+                let forced = request
+                    .url
+                    .query_pairs()
+                    .any(|(key, value)| key == "force" && value == "true");
+                if !forced {
+                    return ResponseTemplate::new(409).set_body_json(json!({
+                        "kind": "Status", "apiVersion": "v1", "status": "Failure",
+                        "reason": "Conflict", "code": 409,
+                        "message": "Apply failed with 1 conflict: conflict with \"kubectl-edit\""
+                    }));
+                }
                 let mut secret: Value = serde_json::from_slice(&request.body).unwrap();
                 state.version += 1;
                 secret["metadata"]["resourceVersion"] = json!(state.version.to_string());

@@ -246,7 +246,10 @@ impl CredentialStore {
         credential: &StoredCredential,
     ) -> Result<(), StoredCredentialError> {
         let secret = credential.to_secret(name, &self.namespace);
+        // The store owns these Secrets. Taking over fields that someone changed with kubectl
+        // keeps a just-generated password from being lost to a field conflict.
         Applier::new(self.kube.clone())
+            .force_conflicts()
             .apply_namespaced(&secret)
             .await
             .map_err(|source| StoredCredentialError::Write {
