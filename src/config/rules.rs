@@ -61,12 +61,23 @@ pub(crate) fn zone(value: &str) -> Result<(), String> {
     }
 }
 
-/// ACR registry name, by `acr-client`'s rule (5-50 letters and digits). A login server such
-/// as `exampleacr.azurecr.io` is accepted too, and the plan warns that it uses the name.
+/// ACR registry name, by `acr-client`'s rule (5-50 letters and digits). A public-cloud login
+/// server such as `exampleacr.azurecr.io` is accepted too, and the plan warns that it uses the
+/// name. A login server of another cloud is rejected, because the plan targets the public cloud.
 pub(crate) fn acr_registry_name(value: &str) -> Result<(), String> {
-    acr_client::RegistryName::new(value)
-        .map(drop)
-        .map_err(acr_rule)
+    let name = acr_client::RegistryName::new(value).map_err(acr_rule)?;
+    let lower = value.trim_end_matches('/').to_ascii_lowercase();
+    if [".azurecr.cn", ".azurecr.us"]
+        .iter()
+        .any(|suffix| lower.ends_with(suffix))
+    {
+        return Err(format!(
+            "a login server outside the Azure public cloud is not supported, because the \
+             deployment plan targets the public cloud; give the name `{}` of a registry there",
+            name.as_str()
+        ));
+    }
+    Ok(())
 }
 
 /// ACR scope map name, by `acr-client`'s rule.
@@ -306,6 +317,12 @@ mod tests {
         assert!(acr_registry_name(&"a".repeat(51)).is_err());
         assert!(acr_registry_name("exampleacr$").is_err());
         assert!(acr_registry_name("exampleacr.azurecr.io").is_ok());
+        let sovereign = acr_registry_name("exampleacr.azurecr.cn").unwrap_err();
+        assert!(
+            sovereign.contains("outside the Azure public cloud is not supported"),
+            "{sovereign}"
+        );
+        assert!(acr_registry_name("https://exampleacr.azurecr.us/").is_err());
         assert!(acr_registry_name("example-acr.azurecr.io").is_err());
     }
 
