@@ -41,18 +41,26 @@ impl ClientCopy {
                 field,
                 reason: error.to_string(),
             };
-        // One HTTP client for both registries loads the system roots once. It also trusts the
-        // source's private CA, if any.
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("harbor-azure/", env!("CARGO_PKG_VERSION")))
-            .tls_certs_merge(input.source_root_certificates.iter().cloned())
-            .build()
-            .map_err(|error| WorkflowError::InvalidInput {
-                field: "source_root_certificates",
-                reason: format!("the HTTP client could not be built with them: {error}"),
-            })?;
+        // One HTTP client for both registries loads the system roots once. A source with a
+        // private CA gets a client of its own, so the destination trusts only the system roots.
+        let http_client = |certificates: &[reqwest::Certificate], field: &'static str| {
+            reqwest::Client::builder()
+                .user_agent(concat!("harbor-azure/", env!("CARGO_PKG_VERSION")))
+                .tls_certs_merge(certificates.iter().cloned())
+                .build()
+                .map_err(|error| WorkflowError::InvalidInput {
+                    field,
+                    reason: format!("the HTTP client could not be built: {error}"),
+                })
+        };
+        let destination_http = http_client(&[], "registry")?;
+        let source_http = if input.source_root_certificates.is_empty() {
+            destination_http.clone()
+        } else {
+            http_client(&input.source_root_certificates, "source_root_certificates")?
+        };
         let mut source =
-            RegistryClient::builder(input.source_registry.as_str()).http_client(http.clone());
+            RegistryClient::builder(input.source_registry.as_str()).http_client(source_http);
         if let Some(data_plane) = source_acr {
             source = source.credentials(acr_refresh_token(data_plane));
         } else if let Some(credentials) = &input.credentials {
@@ -72,7 +80,8 @@ impl ClientCopy {
 
         let destination = match &input.copy_destination {
             Some(destination) => destination.clone(),
-            None => acr_destination(target, http).map_err(|error| invalid("registry", error))?,
+            None => acr_destination(target, destination_http)
+                .map_err(|error| invalid("registry", error))?,
         };
 
         let blob_concurrency = input.concurrency.get();
