@@ -55,6 +55,16 @@ impl FakeSecrets {
         self.state.lock().unwrap().applies.clone()
     }
 
+    /// Returns annotation `key` of Secret `name`.
+    fn annotation(&self, name: &str, key: &str) -> Option<String> {
+        let state = self.state.lock().unwrap();
+        Some(
+            state.secrets.get(name)?["metadata"]["annotations"][key]
+                .as_str()?
+                .to_owned(),
+        )
+    }
+
     /// Returns the value of `key` in Secret `name`, decoded.
     fn value(&self, name: &str, key: &str) -> Option<String> {
         let state = self.state.lock().unwrap();
@@ -361,6 +371,48 @@ async fn acr_password_kept_across_runs() {
     assert_eq!(
         acr.token_writes().last().map(String::as_str),
         Some("POST generateCredentials harbor-push password1")
+    );
+}
+
+#[tokio::test]
+async fn acr_password_regenerated_elsewhere_is_replaced() {
+    let (acr, acr_server) = FakeAcr::start("exampleacr").await;
+    acr.set_token("harbor-push", "harbor-push-scope-map");
+    let client = support::acr_client(&acr_server.uri());
+    let (secrets, kube_server) = FakeSecrets::start().await;
+    let store = CredentialStore::new(kube_client(&kube_server), NAMESPACE);
+    acr_password_step(&store, &client, false).await;
+    assert!(
+        secrets
+            .annotation(ACR_PASSWORD_SECRET, "harbor-azure/password-created")
+            .is_some(),
+        "the creation time is kept, read from the token"
+    );
+
+    // Another tool regenerates the same slot, so the kept password no longer works.
+    client
+        .generate_token_password(
+            &RegistryName::new("exampleacr").unwrap(),
+            &TokenName::new("harbor-push").unwrap(),
+            PasswordName::Password1,
+            None,
+        )
+        .await
+        .unwrap();
+    let next = acr_password_step(&store, &client, false).await;
+
+    assert!(
+        matches!(
+            next.change,
+            CredentialChange::Replaced(Replacement::Regenerated { .. })
+        ),
+        "{:?}",
+        next.change
+    );
+    assert_eq!(next.secret.expose_secret(), FakeAcr::password_value(3));
+    assert_eq!(
+        secrets.value(ACR_PASSWORD_SECRET, "password").as_deref(),
+        Some(FakeAcr::password_value(3).as_str())
     );
 }
 

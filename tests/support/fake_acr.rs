@@ -49,6 +49,9 @@ struct State {
     tokens: BTreeMap<String, (String, String)>,
     /// Token name to its password slots, each with its expiry (RFC 3339) when it has one.
     passwords: BTreeMap<String, BTreeMap<String, Option<String>>>,
+    /// Token name to the creation time (RFC 3339) of each password generated through the fake,
+    /// which the token lists as ARM does and `generateCredentials` does not return.
+    password_created: BTreeMap<String, BTreeMap<String, String>>,
     /// ARM writes to scope maps and tokens, and `generateCredentials` calls, as `METHOD name`.
     token_writes: Vec<String>,
 }
@@ -336,6 +339,7 @@ impl FakeAcr {
         scope_map_id: &str,
         status: &str,
         passwords: Option<&BTreeMap<String, Option<String>>>,
+        created: Option<&BTreeMap<String, String>>,
     ) -> Value {
         let mut body = json!({
             "id": format!("{}/tokens/{name}", self.registry_path()),
@@ -349,9 +353,15 @@ impl FakeAcr {
         if let Some(passwords) = passwords.filter(|passwords| !passwords.is_empty()) {
             let listed: Vec<Value> = passwords
                 .iter()
-                .map(|(slot, expiry)| match expiry {
-                    Some(expiry) => json!({"name": slot, "expiry": expiry}),
-                    None => json!({"name": slot}),
+                .map(|(slot, expiry)| {
+                    let mut listed = json!({"name": slot});
+                    if let Some(expiry) = expiry {
+                        listed["expiry"] = json!(expiry);
+                    }
+                    if let Some(time) = created.and_then(|created| created.get(slot)) {
+                        listed["creationTime"] = json!(time);
+                    }
+                    listed
                 })
                 .collect();
             body["properties"]["credentials"] = json!({"passwords": listed});
@@ -408,9 +418,15 @@ impl FakeAcr {
             state.tokens.insert(name.to_owned(), (scope_map_id, status));
         }
         match state.tokens.get(name) {
-            Some((scope_map_id, status)) => ResponseTemplate::new(200).set_body_json(
-                self.token_body(name, scope_map_id, status, state.passwords.get(name)),
-            ),
+            Some((scope_map_id, status)) => {
+                ResponseTemplate::new(200).set_body_json(self.token_body(
+                    name,
+                    scope_map_id,
+                    status,
+                    state.passwords.get(name),
+                    state.password_created.get(name),
+                ))
+            }
             None => not_found(&format!("token {name}")),
         }
     }
@@ -440,6 +456,15 @@ impl FakeAcr {
             .iter()
             .filter(|write| write.starts_with("POST generateCredentials"))
             .count();
+        // One second apart per generated password, so each generation has its own time.
+        state
+            .password_created
+            .entry(name.to_owned())
+            .or_default()
+            .insert(
+                password.clone(),
+                format!("2026-01-01T00:00:{:02}Z", count % 60),
+            );
         ResponseTemplate::new(200).set_body_json(json!({
             "username": name,
             "passwords": [{"name": password, "value": Self::password_value(count)}]

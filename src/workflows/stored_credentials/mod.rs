@@ -320,6 +320,12 @@ impl CredentialStore {
             }
             .into());
         };
+        // ARM's generateCredentials response may omit the creation time, which the next run
+        // compares to tell a password generated elsewhere; the token lists it.
+        let created = match created {
+            Some(created) => Some(created),
+            None => listed_creation_time(acr, registry, token, slot).await,
+        };
         let credential = StoredCredential {
             username: token.as_str().to_owned(),
             secret,
@@ -467,6 +473,32 @@ async fn robot_login_accepted(
         Err(error) if error.status() == Some(StatusCode::UNAUTHORIZED) => Ok(false),
         Err(error) if error.status().is_some() => Ok(true),
         Err(error) => Err(error),
+    }
+}
+
+/// Reads the creation time of `slot` from the token's password list. A failed read is logged
+/// and gives `None`, because the new password must still be kept.
+async fn listed_creation_time(
+    acr: &AcrManagementClient,
+    registry: &RegistryName,
+    token: &TokenName,
+    slot: PasswordName,
+) -> Option<OffsetDateTime> {
+    match acr.get_token(registry, token).await {
+        Ok(listed) => {
+            listed
+                .properties
+                .credentials
+                .as_ref()?
+                .passwords
+                .iter()
+                .find(|password| password.name == Some(slot))?
+                .creation_date
+        }
+        Err(error) => {
+            tracing::warn!(%registry, %token, slot = slot.as_str(), %error, "reading the new password's creation time failed; the next run cannot tell whether it was regenerated elsewhere");
+            None
+        }
     }
 }
 
