@@ -107,8 +107,9 @@ pub struct EndpointPlan {
 }
 
 impl EndpointPlan {
-    /// Builds the desired state for `harbor_client::tasks::ensure_registry`. The secret is sent
-    /// on every call, because a new token password replaces the stored one.
+    /// Builds the desired state for `harbor_client::tasks::ensure_registry`, with the secret
+    /// sent on every call (`rotate_secret(true)`). A caller that knows Harbor already has the
+    /// password, as the main job's apply does after a successful ping, turns that off.
     ///
     /// # Errors
     ///

@@ -280,7 +280,7 @@ impl Copier {
             {
                 Ok(()) => break,
                 Err(error) => {
-                    let wait = if is_transfer_retryable(&error) {
+                    let wait = if is_transfer_retryable(&error, [source, destination]) {
                         retry.next_delay(attempt, waited, None)
                     } else {
                         None
@@ -377,10 +377,27 @@ impl Copier {
     }
 }
 
-/// Whether restarting a blob transfer may succeed: retryable errors, and a 401 on a streaming
-/// upload (its token expired; the challenge was answered, so the restart is authorized).
-fn is_transfer_retryable(error: &Error) -> bool {
-    error.is_retryable() || error.status() == Some(reqwest::StatusCode::UNAUTHORIZED)
+/// Whether restarting a blob transfer may succeed: retryable errors, and a 401 from one of the
+/// two registries, such as an upload whose token expired (the client answered the challenge,
+/// so the restart is authorized). A 401 from another host, such as an upload `Location` there,
+/// gets no credentials and would fail again.
+fn is_transfer_retryable(error: &Error, endpoints: [&Endpoint; 2]) -> bool {
+    if error.is_retryable() {
+        return true;
+    }
+    let Error::Status {
+        status: 401, url, ..
+    } = error
+    else {
+        return false;
+    };
+    let Ok(url) = url::Url::parse(url) else {
+        return false;
+    };
+    endpoints.iter().any(|endpoint| match endpoint {
+        Endpoint::Registry { client, .. } => client.base_url().origin() == url.origin(),
+        Endpoint::Layout { .. } => false,
+    })
 }
 
 #[cfg(test)]
@@ -392,6 +409,45 @@ mod tests {
     fn registry(base_url: &str, repository: &str) -> Endpoint {
         let client = RegistryClient::builder(base_url).build().unwrap();
         Endpoint::registry(&client, repository, "1.25.3").unwrap()
+    }
+
+    #[test]
+    fn unauthorized_retried_for_own_registries_only() {
+        let source = registry("https://harbor.example.test", "library/nginx");
+        let destination = registry("https://exampleacr.azurecr.io", "mirror/nginx");
+        let status = |status: u16, url: &str| Error::Status {
+            method: "PUT".to_owned(),
+            url: url.to_owned(),
+            status,
+            codes: Vec::new(),
+            request_id: None,
+        };
+        let cases = [
+            (
+                401,
+                "https://exampleacr.azurecr.io/v2/mirror/nginx/blobs/uploads/u1",
+                true,
+            ),
+            (
+                401,
+                "https://harbor.example.test/v2/library/nginx/blobs/sha256:1",
+                true,
+            ),
+            (401, "https://storage.example.test/upload/u1", false),
+            (503, "https://storage.example.test/upload/u1", true),
+            (
+                500,
+                "https://exampleacr.azurecr.io/v2/mirror/nginx/blobs/uploads/u1",
+                false,
+            ),
+        ];
+        for (code, url, expected) in cases {
+            assert_eq!(
+                is_transfer_retryable(&status(code, url), [&source, &destination]),
+                expected,
+                "{code} {url}"
+            );
+        }
     }
 
     #[test]

@@ -5,6 +5,11 @@
 //! with, and the secret of the Harbor robot account that ACR imports with. Anything else that
 //! uses them keeps working across runs, because each is replaced only when it no longer works,
 //! when it nears its expiry, or when the caller requests a rotation.
+//!
+//! Another tool that regenerates the same token slot, such as the `replicate_to_acr` workflow
+//! run against the same token, replaces the password behind the store's back. The next run
+//! notices it by the slot's creation time and generates a new one, and the other tool's copy
+//! then stops working. Give each tool its own token or slot to avoid that.
 
 mod decide;
 
