@@ -131,6 +131,8 @@ struct FakeHarborState {
     creates: usize,
     refreshes: usize,
     rejected_logins: usize,
+    /// Status that `GET /users/current` returns to the robot instead of 412, when set.
+    robot_login_status: Option<u16>,
 }
 
 impl FakeHarbor {
@@ -203,6 +205,10 @@ impl Respond for FakeHarbor {
                     .map(|secret| basic(ROBOT_LOGIN, secret));
                 if sent == basic("admin", "Harbor12345-EXAMPLE") {
                     ResponseTemplate::new(200).set_body_json(json!({"username": "admin"}))
+                } else if let (Some(status), true) =
+                    (state.robot_login_status, Some(&sent) == robot.as_ref())
+                {
+                    ResponseTemplate::new(status)
                 } else if Some(&sent) == robot.as_ref() {
                     ResponseTemplate::new(412).set_body_json(json!({"errors": [{
                         "code": "PRECONDITION",
@@ -500,6 +506,42 @@ async fn robot_secret_refreshed_when_rejected() {
     assert_eq!(
         secrets.value(ROBOT_SECRET_SECRET, "password").as_deref(),
         Some("Refreshed1Secret")
+    );
+}
+
+#[tokio::test]
+async fn robot_login_server_error_keeps_secret() {
+    let (harbor, harbor_server) = FakeHarbor::start().await;
+    let (secrets, kube_server) = FakeSecrets::start().await;
+    let store = CredentialStore::new(kube_client(&kube_server), NAMESPACE);
+    let first = robot_step(&store, &harbor_server, false).await;
+    harbor.state.lock().unwrap().robot_login_status = Some(500);
+
+    let admin = harbor_admin(&harbor_server);
+    let ensured = ensure_robot(&admin, &import_robot())
+        .await
+        .unwrap()
+        .into_resource();
+    let error = store
+        .keep_robot_secret(&admin, &harbor_server.uri(), &ensured, ROBOT_LOGIN, false)
+        .await
+        .unwrap_err();
+
+    let mut chain = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(next) = source {
+        chain.push_str(&format!(": {next}"));
+        source = next.source();
+    }
+    assert!(chain.contains("500"), "{chain}");
+    assert_eq!(
+        harbor.state.lock().unwrap().refreshes,
+        0,
+        "no refresh on a server error"
+    );
+    assert_eq!(
+        secrets.value(ROBOT_SECRET_SECRET, "password").as_deref(),
+        Some(first.secret.expose_secret())
     );
 }
 

@@ -461,7 +461,8 @@ fn robot_credential(login_name: &str, secret: SecretString) -> StoredCredential 
 ///
 /// Harbor treats a request with a wrong Basic password as anonymous, and
 /// `GET /users/current` returns 401 to anonymous requests, so 401 means the secret was
-/// rejected and any other status means the login worked.
+/// rejected and another client error means the login worked. A server error or 429 is
+/// returned as an error, because it says nothing about the secret.
 ///
 /// NOTE: for an authenticated robot Harbor is expected to return an error status other than
 /// 401 here, because the operation serves only users. No live Harbor confirmed it.
@@ -476,7 +477,16 @@ async fn robot_login_accepted(
     match client.get_current_user_info().send().await {
         Ok(_) => Ok(true),
         Err(error) if error.status() == Some(StatusCode::UNAUTHORIZED) => Ok(false),
-        Err(error) if error.status().is_some() => Ok(true),
+        // A robot is no user, so Harbor answers its valid login with a client error such as
+        // 412. A server error or 429 says nothing about the secret and is passed on.
+        Err(error)
+            if error
+                .status()
+                .is_some_and(|status| status.is_client_error())
+                && error.status() != Some(StatusCode::TOO_MANY_REQUESTS) =>
+        {
+            Ok(true)
+        }
         Err(error) => Err(error),
     }
 }
