@@ -548,3 +548,28 @@ fn origin_names_the_file() {
     let config = Config::from_toml(&sample_text()).unwrap();
     assert_eq!(config.origin(), "<input>");
 }
+
+#[test]
+fn missing_secret_key_says_how_to_add_it() {
+    let sample = std::fs::read_to_string(SAMPLE_PATH).unwrap();
+    for (field, variable) in [
+        ("core_secret", "HARBOR_CORE_SECRET"),
+        ("registry_password", "HARBOR_REGISTRY_PASSWORD"),
+    ] {
+        let text: String = sample
+            .lines()
+            .filter(|line| !line.starts_with(&format!("{field} =")))
+            .map(|line| format!("{line}\n"))
+            .collect();
+
+        let error = Config::from_toml(&text).unwrap_err();
+
+        let message = error.to_string();
+        assert!(
+            message.contains(&format!(
+                "missing field `{field}`; add `{field} = {{ env = \"{variable}\" }}` or `{field} = {{ file = \"PATH\" }}` to [harbor]"
+            )),
+            "{message}"
+        );
+    }
+}

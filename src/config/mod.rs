@@ -169,10 +169,10 @@ fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
         };
         ConfigError::Parse {
             origin: origin.to_owned(),
+            message: with_secret_hint(&key, error.message()),
             key,
             line,
             column,
-            message: error.message().to_owned(),
         }
     };
 
@@ -182,6 +182,32 @@ fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
         let key = error.path().to_string();
         parse_error(key, error.inner())
     })
+}
+
+/// Secrets of `[harbor]` and the environment variable the sample configuration reads each from.
+const HARBOR_SECRETS: [(&str, &str); 4] = [
+    ("admin_password", "HARBOR_ADMIN_PASSWORD"),
+    ("secret_key", "HARBOR_SECRET_KEY"),
+    ("core_secret", "HARBOR_CORE_SECRET"),
+    ("registry_password", "HARBOR_REGISTRY_PASSWORD"),
+];
+
+/// Adds how to fill a missing `[harbor]` secret to serde's "missing field" message, because
+/// configurations written before a secret was added lack it.
+fn with_secret_hint(key: &str, message: &str) -> String {
+    if key != "harbor" {
+        return message.to_owned();
+    }
+    let hint = HARBOR_SECRETS
+        .iter()
+        .find(|(field, _)| message.trim_end() == format!("missing field `{field}`"));
+    match hint {
+        Some((field, variable)) => format!(
+            "{message}; add `{field} = {{ env = \"{variable}\" }}` or \
+             `{field} = {{ file = \"PATH\" }}` to [harbor]"
+        ),
+        None => message.to_owned(),
+    }
 }
 
 /// Converts a byte offset into a 1-based line and column (in characters).
