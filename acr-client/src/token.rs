@@ -125,6 +125,18 @@ pub struct Token {
     pub properties: TokenProperties,
 }
 
+impl Token {
+    /// Returns the listed password in slot `name`, when the slot has one.
+    pub fn password(&self, name: PasswordName) -> Option<&TokenPassword> {
+        self.properties
+            .credentials
+            .as_ref()?
+            .passwords
+            .iter()
+            .find(|password| password.name == Some(name))
+    }
+}
+
 /// Properties of a token.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]

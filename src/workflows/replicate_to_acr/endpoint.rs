@@ -134,14 +134,7 @@ pub fn password_renewal(
 
 /// Returns the expiry of the password `slot` of `token`, when ARM lists one.
 fn password_expiry(token: &Token, slot: PasswordName) -> Option<OffsetDateTime> {
-    token
-        .properties
-        .credentials
-        .as_ref()?
-        .passwords
-        .iter()
-        .find(|password| password.name == Some(slot))?
-        .expiry
+    token.password(slot)?.expiry
 }
 
 fn rfc3339(time: OffsetDateTime) -> String {

@@ -99,17 +99,7 @@ pub fn acr_password_replacement(
         None => return Some(Replacement::OtherSlot("an unnamed slot".to_owned())),
     }
 
-    let listed = token
-        .properties
-        .credentials
-        .as_ref()
-        .and_then(|credentials| {
-            credentials
-                .passwords
-                .iter()
-                .find(|password| password.name == Some(slot))
-        });
-    let Some(listed) = listed else {
+    let Some(listed) = token.password(slot) else {
         return Some(Replacement::SlotEmpty);
     };
     if let (Some(kept), Some(listed)) = (stored.created, listed.creation_date)

@@ -297,16 +297,7 @@ impl CredentialStore {
             (None, None) => Replacement::NotStored,
         };
 
-        let slot_had_password = listed
-            .properties
-            .credentials
-            .as_ref()
-            .is_some_and(|credentials| {
-                credentials
-                    .passwords
-                    .iter()
-                    .any(|password| password.name == Some(slot))
-            });
+        let slot_had_password = listed.password(slot).is_some();
         let generated = acr
             .generate_token_password(registry, token, slot, None)
             .await?;
@@ -500,16 +491,7 @@ async fn listed_creation_time(
     slot: PasswordName,
 ) -> Option<OffsetDateTime> {
     match acr.get_token(registry, token).await {
-        Ok(listed) => {
-            listed
-                .properties
-                .credentials
-                .as_ref()?
-                .passwords
-                .iter()
-                .find(|password| password.name == Some(slot))?
-                .creation_date
-        }
+        Ok(listed) => listed.password(slot)?.creation_date,
         Err(error) => {
             tracing::warn!(%registry, %token, slot = slot.as_str(), %error, "reading the new password's creation time failed; the next run cannot tell whether it was regenerated elsewhere");
             None
