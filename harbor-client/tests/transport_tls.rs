@@ -5,15 +5,12 @@
 
 mod transport_support;
 
-use std::sync::Arc;
+#[path = "transport_support/test_ca.rs"]
+mod test_ca;
 
 use harbor_client::{Client, Error};
-use rcgen::{
-    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose,
-};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-use tokio_rustls::rustls;
 use transport_support::{Sleeps, get};
 
 /// A test CA and an HTTPS server whose certificate it signed.
@@ -24,28 +21,7 @@ struct TlsServer {
 
 /// Starts an HTTPS server that responds to every request with `200` and `[]`.
 async fn start_tls_server() -> TlsServer {
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(DnType::CommonName, "harbor-client test CA");
-    ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
-
-    let server_key = KeyPair::generate().unwrap();
-    let server_params =
-        CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()]).unwrap();
-    let server_cert = server_params.signed_by(&server_key, &ca).unwrap();
-
-    let key = rustls::pki_types::PrivateKeyDer::try_from(server_key.serialize_der()).unwrap();
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(vec![server_cert.der().clone()], key)
-        .unwrap();
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let (acceptor, ca_pem) = test_ca::localhost_acceptor("harbor-client test CA");
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -75,7 +51,7 @@ async fn start_tls_server() -> TlsServer {
 
     TlsServer {
         url: format!("https://127.0.0.1:{port}"),
-        ca_pem: ca.pem(),
+        ca_pem,
     }
 }
 

@@ -12,6 +12,9 @@ pub mod registries;
 #[path = "../../oci-transfer/tests/support/registry_process.rs"]
 pub mod registry_process;
 pub mod tls_proxy;
+
+#[path = "../../harbor-client/tests/transport_support/test_ca.rs"]
+pub mod test_ca;
 #[path = "../../oci-transfer/tests/support/token_signer.rs"]
 pub mod token_signer;
 
