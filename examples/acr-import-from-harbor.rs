@@ -13,6 +13,8 @@
 //! With `--pin-digest` (the default) the tag is first resolved to its digest in Harbor, so ACR
 //! imports exactly the artifact that was there at that moment, under the same tag.
 
+#[path = "common/azure_cli.rs"]
+mod azure_cli;
 #[path = "common/dry_run.rs"]
 #[allow(dead_code)]
 mod dry_run;
@@ -22,12 +24,9 @@ mod harbor_args;
 
 use std::error::Error;
 use std::process::ExitCode;
-use std::sync::Arc;
 
-use acr_client::arm::{ArmClient, ResourceId};
-use acr_client::{
-    API_VERSION, AcrManagementClient, ImageName, ImageReference, ImportImage, RegistryName,
-};
+use acr_client::arm::ResourceId;
+use acr_client::{API_VERSION, ImageName, ImageReference, ImportImage, RegistryName};
 use clap::Parser;
 use secrecy::SecretString;
 use serde_json::json;
@@ -202,11 +201,7 @@ fn apply(cli: &Cli) -> Result<(), Box<dyn Error>> {
     }
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
-        let credential = azure_identity::AzureCliCredential::new(None)?;
-        let arm =
-            ArmClient::builder(credential as Arc<dyn azure_core::credentials::TokenCredential>)
-                .build()?;
-        let acr = AcrManagementClient::new(arm, &cli.subscription_id, &cli.resource_group)?;
+        let acr = azure_cli::acr_client(&cli.subscription_id, &cli.resource_group)?;
         let mut failed = 0;
         for (image, request) in &requests {
             match acr.import_image(&registry, request).await {

@@ -11,6 +11,8 @@
 //! Harbor uses such a token as the credential of its ACR registry endpoint. The generated
 //! password goes to a file created with mode 0600 and never to the terminal.
 
+#[path = "common/azure_cli.rs"]
+mod azure_cli;
 #[path = "common/dry_run.rs"]
 #[allow(dead_code)]
 mod dry_run;
@@ -19,12 +21,11 @@ use std::error::Error;
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
-use acr_client::arm::{ArmClient, ResourceId};
+use acr_client::arm::ResourceId;
 use acr_client::{
-    API_VERSION, AcrManagementClient, Ensured, PasswordName, RegistryName, RepositoryName,
-    RepositoryPermission, ScopeMapAction, ScopeMapName, TokenName, TokenStatus,
+    API_VERSION, Ensured, PasswordName, RegistryName, RepositoryName, RepositoryPermission,
+    ScopeMapAction, ScopeMapName, TokenName, TokenStatus,
 };
 use clap::{Parser, ValueEnum};
 use secrecy::ExposeSecret as _;
@@ -222,11 +223,7 @@ fn apply(cli: &Cli) -> Result<(), Box<dyn Error>> {
     let names = names(cli)?;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
-        let credential = azure_identity::AzureCliCredential::new(None)?;
-        let arm =
-            ArmClient::builder(credential as Arc<dyn azure_core::credentials::TokenCredential>)
-                .build()?;
-        let acr = AcrManagementClient::new(arm, &cli.subscription_id, &cli.resource_group)?;
+        let acr = azure_cli::acr_client(&cli.subscription_id, &cli.resource_group)?;
 
         let scope_map = acr
             .ensure_scope_map(&names.registry, &names.scope_map, None, &names.actions)

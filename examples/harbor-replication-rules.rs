@@ -19,6 +19,8 @@
 //! The workflow ensures the ACR scope map and token, a token password when Harbor needs one,
 //! the ACR endpoint checked by ping, the push rule, and one run.
 
+#[path = "common/azure_cli.rs"]
+mod azure_cli;
 #[path = "common/dry_run.rs"]
 #[allow(dead_code)]
 mod dry_run;
@@ -29,11 +31,8 @@ mod harbor_args;
 use std::error::Error;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
-use acr_client::AcrManagementClient;
-use acr_client::arm::ArmClient;
 use clap::Parser;
 use harbor_azure::config::Config;
 use harbor_azure::plan::{Plan, Preset, SecretMode, load_chart_keys, load_chart_keys_from};
@@ -368,12 +367,7 @@ fn apply_replicate_to_acr(cli: &Cli) -> Result<(), Box<dyn Error>> {
     let harbor = cli.harbor.client()?;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
-        let credential = azure_identity::AzureCliCredential::new(None)?;
-        let arm =
-            ArmClient::builder(credential as Arc<dyn azure_core::credentials::TokenCredential>)
-                .build()?;
-        let acr =
-            AcrManagementClient::new(arm, &acr_plan.subscription_id, &acr_plan.resource_group)?;
+        let acr = azure_cli::acr_client(&acr_plan.subscription_id, &acr_plan.resource_group)?;
         let report = replicate_to_acr::apply(&acr, &harbor, &input).await?;
         print!("{report}");
         match (report.failure(), report.error()) {
