@@ -64,8 +64,8 @@ struct Cli {
     #[arg(long, conflicts_with_all = ["digest", "newest"])]
     tag: Option<String>,
     /// Pin the most recently pushed artifact instead of a tag. Manifest references lose their
-    /// tag, because the newest artifact may have another version; a Helm values file keeps its
-    /// `tag:` key, which charts ignore once `digest:` is set.
+    /// tag, because the newest artifact may have another version. A Helm values file keeps its
+    /// `tag:` key, and the chart decides whether `digest:` wins over it.
     #[arg(long, conflicts_with = "digest")]
     newest: bool,
     /// Digest to pin, instead of looking one up. Tags are handled as with --newest.

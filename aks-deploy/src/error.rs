@@ -37,7 +37,7 @@ pub enum Error {
         "helm not found {searched}: set the HELM environment variable to the helm binary or put helm on PATH"
     )]
     HelmNotFound {
-        /// Where helm was looked for, such as `at HELM=/usr/bin/helm` or `on PATH`.
+        /// Place searched for helm, such as `at HELM=/usr/bin/helm` or `on PATH`.
         searched: String,
     },
 

@@ -105,7 +105,7 @@ pub(crate) fn pin_helm_values(
     digest: &str,
     tag: Option<&str>,
 ) -> (String, Vec<Change>) {
-    // The digest goes first because it may insert a line; the tag rewrite keeps the line count,
+    // The digest goes first because it may insert a line. The tag rewrite keeps the line count,
     // so the line numbers of both change lists match the final text.
     let (with_digest, mut changes) = set_helm_digest(text, image, digest);
     if let Some(tag) = tag {

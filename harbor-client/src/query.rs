@@ -7,8 +7,8 @@
 //! [`QueryBuilder`] percent-encodes each value once (the transport encodes the whole `q` again) and
 //! rejects values that the split would cut.
 //!
-//! NOTE: the second decoding is read from Harbor's source, not checked against a running Harbor;
-//! a value with `+` or `%` is where a wrong reading would show.
+//! NOTE: the second decoding is read from Harbor's source, not checked against a running Harbor.
+//! A value with `+` or `%` would show a wrong reading.
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 

@@ -54,7 +54,7 @@ pub enum PlanError {
     ChartValues {
         /// Path of the values.yaml file.
         path: PathBuf,
-        /// What is wrong and how to fix it.
+        /// The problem and its fix.
         reason: String,
     },
 
@@ -76,9 +76,9 @@ pub enum PlanError {
     InvalidSecret {
         /// Dotted configuration key of the secret reference.
         key: &'static str,
-        /// Where the value came from.
+        /// Source of the value.
         reference: SecretRef,
-        /// What a valid value looks like.
+        /// Rule a valid value follows, and the fix.
         rule: String,
     },
 

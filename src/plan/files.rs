@@ -13,7 +13,7 @@ const VALUES_FILE: &str = "values.yaml";
 /// Flux read only `.yaml`, `.yml` and `.json` files, so they skip it.
 pub const MANIFEST_LIST: &str = ".harbor-azure-manifests";
 
-/// What [`Plan::write_files`] changed in the folder.
+/// Changes that [`Plan::write_files`] made in the folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct WrittenFiles {

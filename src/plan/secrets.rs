@@ -33,7 +33,7 @@ pub struct SecretSource {
     pub config_key: &'static str,
     /// The reference.
     pub reference: SecretRef,
-    /// How the stored value is made from the referenced one, when it is not stored as read,
+    /// Derivation of the stored value from the referenced one, when it is not stored as read,
     /// such as the registry's bcrypt htpasswd line.
     pub derived: Option<&'static str>,
 }
@@ -134,8 +134,8 @@ const BCRYPT_COST: u32 = 10;
 ///
 /// The salt comes from a SHA-256 of the password, so the same password always gives the same
 /// line. Then a re-run or a GitOps render of the plan changes nothing, where a random salt would
-/// change the Secret each time. A fixed salt costs nothing here, because the Secret that holds
-/// the line also holds the password itself.
+/// change the Secret each time. A fixed salt costs nothing here, because the Secret that contains
+/// the line also contains the password itself.
 fn registry_htpasswd(
     password: &SecretString,
     reference: &SecretRef,

@@ -201,6 +201,7 @@ impl Shared {
         if let Err(reason) = form.require("service", &self.login_server) {
             return unauthorized(&reason);
         }
+
         let refresh_token = form.single("refresh_token").unwrap_or_default();
         let known = self
             .state
@@ -211,6 +212,7 @@ impl Shared {
         if !known {
             return unauthorized("refresh_token was not issued by this registry");
         }
+
         // ACR's REST spec allows repeated `scope` fields, and oci-transfer sends one field with
         // the scopes separated by spaces, so the fake accepts both.
         // NOTE: whether ACR itself accepts space-separated scopes is not checked here.
@@ -218,6 +220,7 @@ impl Shared {
         if scopes.is_empty() {
             return acr_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", "scope is missing");
         }
+
         let id = self.next_id("access");
         let token = self.signer.sign(
             &self.login_server,

@@ -377,10 +377,10 @@ impl Copier {
     }
 }
 
-/// Whether restarting a blob transfer may succeed: retryable errors, and a 401 from one of the
-/// two registries, such as an upload whose token expired (the client answered the challenge,
-/// so the restart is authorized). A 401 from another host, such as an upload `Location` there,
-/// gets no credentials and would fail again.
+/// Reports whether restarting a blob transfer may succeed: after a retryable error, or after a
+/// 401 from one of the two registries, such as an upload whose token expired. The client has
+/// then responded to the challenge, so the restart is authorized. A 401 from another host, such
+/// as an upload `Location` there, gets no credentials and would fail again.
 fn is_transfer_retryable(error: &Error, endpoints: [&Endpoint; 2]) -> bool {
     if error.is_retryable() {
         return true;

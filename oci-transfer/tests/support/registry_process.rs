@@ -33,12 +33,14 @@ pub async fn start_registry(auth_yaml: &str) -> Option<RegistryProcess> {
         .local_addr()
         .unwrap()
         .port();
+
     let config = format!(
         "version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n{auth_yaml}",
         dir.path().join("storage").display()
     );
     let config_path = dir.path().join("config.yml");
     std::fs::write(&config_path, config).unwrap();
+
     let log = std::fs::File::create(dir.path().join("registry.log")).unwrap();
     let child = Command::new(binary)
         .arg("serve")
@@ -53,6 +55,8 @@ pub async fn start_registry(auth_yaml: &str) -> Option<RegistryProcess> {
         child,
         _dir: dir,
     };
+
+    // Poll /v2/ until the registry listens.
     let http = reqwest::Client::new();
     for _ in 0..300 {
         if http

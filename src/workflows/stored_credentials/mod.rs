@@ -453,7 +453,7 @@ fn robot_credential(login_name: &str, secret: SecretString) -> StoredCredential 
 /// Harbor treats a request with a wrong Basic password as anonymous, and
 /// `GET /users/current` returns 401 to anonymous requests, so 401 means the secret was
 /// rejected and another client error means the login worked. A server error or 429 is
-/// returned as an error, because it says nothing about the secret.
+/// returned as an error, because it shows nothing about the secret.
 ///
 /// NOTE: for an authenticated robot Harbor is expected to return an error status other than
 /// 401 here, because the operation serves only users. No live Harbor confirmed it.
@@ -468,8 +468,8 @@ async fn robot_login_accepted(
     match client.get_current_user_info().send().await {
         Ok(_) => Ok(true),
         Err(error) if error.status() == Some(StatusCode::UNAUTHORIZED) => Ok(false),
-        // A robot is no user, so Harbor answers its valid login with a client error such as
-        // 412. A server error or 429 says nothing about the secret and is passed on.
+        // A robot is no user, so Harbor returns a client error such as 412 for its valid login.
+        // A server error or 429 shows nothing about the secret and is passed on.
         Err(error)
             if error
                 .status()
